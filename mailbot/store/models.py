@@ -1,0 +1,185 @@
+"""The database schema (SQLAlchemy 2 declarative models).
+
+Changing a model means adding an Alembic migration in store/migrations/versions (see README).
+JSON columns hold short lists (focus areas, reasons); everything queried on has its own column.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MailboxState(Base):
+    """Where intake is in one mailbox: UIDVALIDITY and the highest UID fully handled."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(Integer)
+    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Message(Base):
+    """Every message the bot has seen, with what it concluded and why.  `key` is the dedup key."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    mailbox: Mapped[str | None] = mapped_column(String(255))
+    uid: Mapped[int | None] = mapped_column(Integer)
+    uidvalidity: Mapped[int | None] = mapped_column(Integer)
+    source_path: Mapped[str | None] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(String(320), index=True)
+    sender_name: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str | None] = mapped_column(String(32), index=True)
+    has_input: Mapped[bool] = mapped_column(Boolean, default=False)
+    focus_areas: Mapped[list] = mapped_column(JSON, default=list)
+    seats: Mapped[int | None] = mapped_column(Integer)
+    organization: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(8))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    should_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # decided -> filed; or ignored (left in the inbox); review (filed for a human); shunted (error)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    target_folder: Mapped[str | None] = mapped_column(String(255))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    new_text: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Registration(Base):
+    """One sender's registration (a company signing up one or more people)."""
+
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    contact_email: Mapped[str] = mapped_column(String(320), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(255))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    focus_area: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organization: Mapped[Organization | None] = relationship()
+    attendees: Mapped[list[Attendee]] = relationship(back_populates="registration", order_by="Attendee.id")
+
+
+class Attendee(Base):
+    """One seat (or a place on the waiting list).  `queue_position` orders the waiting list."""
+
+    __tablename__ = "attendees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    title: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # confirmed | waitlisted | cancelled
+    queue_position: Mapped[int | None] = mapped_column(Integer)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    registration: Mapped[Registration] = relationship(back_populates="attendees")
+
+
+class SeatEvent(Base):
+    """A change to the seat list (registered, waitlisted, promoted, cancelled): the digest's 'what changed'."""
+
+    __tablename__ = "seat_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Input(Base):
+    """Written input to the climate strategy, filed under its focus areas (primary first)."""
+
+    __tablename__ = "inputs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    organization: Mapped[str | None] = mapped_column(String(255))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    focus_areas: Mapped[list] = mapped_column(JSON, default=list)
+    primary_area: Mapped[str | None] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    attachment_text: Mapped[str | None] = mapped_column(Text)
+    key_terms: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class OutboxItem(Base):
+    """A reply waiting to be sent (transactional outbox).  `message_id` is deterministic: the same decision
+    always yields the same Message-ID, so a rare duplicate folds in the recipient's client."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(512), unique=True)
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Digest(Base):
+    """One row per digest day; the unique day makes 'never twice for the same day' hold across restarts."""
+
+    __tablename__ = "digests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outbox_message_id: Mapped[str | None] = mapped_column(String(512))
+
+
+class Setting(Base):
+    """Values changed at run time (e.g. `mailbot capacity set N`)."""
+
+    __tablename__ = "settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Lease(Base):
+    """Which process owns a mailbox (SQLite; PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+__all__ = [
+    "Attendee", "Base", "Digest", "Input", "Lease", "MailboxState", "Message", "Organization", "OutboxItem",
+    "Registration", "SeatEvent", "Setting", "UniqueConstraint", "utcnow",
+]
