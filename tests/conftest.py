@@ -17,7 +17,7 @@ _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
-from servers import ServerUnavailable, make_tls_files, running_in_ci
+from servers import ServerUnavailable, make_tls_files, running_in_ci, unavailable
 from servers.dovecot import DovecotServer, find_dovecot
 from servers.postgres import PostgresDatabase, postgres_reachable
 from servers.smtp import SmtpRecorder
@@ -51,14 +51,6 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     return f"mailbot test DB: {_db_kind()} (MAILBOT_TEST_DB), CI={running_in_ci()}"
-
-
-def unavailable(reason: str):
-    """Skip locally, fail on CI (CI=true) -- a missing server there is a bug
-    in .ci/run, not a reason to silently skip."""
-    if running_in_ci():
-        pytest.fail(f"required test server unavailable on CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _db_kind() -> str:

@@ -15,6 +15,7 @@ import aiosmtplib
 import imapclient
 import pytest
 
+from servers import unavailable
 from servers.postgres import PostgresDatabase, postgres_reachable
 
 pytestmark = pytest.mark.e2e
@@ -243,8 +244,6 @@ def test_smtp_starttls_and_auth(smtp_server_tls, tls_files):
 def test_pg_helper_creates_and_drops_database():
     reason = postgres_reachable()
     if reason:
-        from conftest import unavailable
-
         unavailable(reason)
     import sqlalchemy as sa
 

@@ -19,6 +19,7 @@ __all__ = [
     "free_port",
     "make_tls_files",
     "running_in_ci",
+    "unavailable",
 ]
 
 
@@ -28,6 +29,16 @@ class ServerUnavailable(RuntimeError):
 
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str):
+    """In a test/fixture: skip with ``reason`` locally, but FAIL when CI=true
+    (on CI a missing server is a bug in .ci/run, not a reason to skip)."""
+    import pytest
+
+    if running_in_ci():
+        pytest.fail(f"required test server unavailable on CI: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

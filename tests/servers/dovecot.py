@@ -290,21 +290,29 @@ service lmtp {{
                 self.root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-", dir="/tmp"))
                 os.chmod(self.root, 0o711)
                 self._write_config()
-            self._spawn()
+            try:
+                self._spawn()
+            except BaseException:
+                self.stop()  # removes the temp dir (its logs are in the error)
+                raise
             with _RUNNING_LOCK:
                 _RUNNING.add(self)
             return self
 
     def _spawn(self) -> None:
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        self.proc = subprocess.Popen(
-            [self.dovecot_bin, "-F", "-c", str(self.config_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=str(self.root),
-        )
+        out_path = self.root / "dovecot.stdout"
+        out_offset = out_path.stat().st_size if out_path.exists() else 0
+        # stdout/stderr to a file, never a pipe nobody reads (could block it)
+        with open(out_path, "ab") as out:
+            self.proc = subprocess.Popen(
+                [self.dovecot_bin, "-F", "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=str(self.root),
+            )
         try:
             self._wait_ready(self.port, tls=False)
             if self.tls_port:
@@ -313,8 +321,8 @@ service lmtp {{
             self._kill_group(graceful=False)
             raise ServerUnavailable(
                 f"Dovecot did not come up on {self.host}:{self.port}: {exc}\n"
-                f"--- dovecot output ---\n{self._drain_stdout()}"
-                f"--- {self.log_path} ---\n{self.log_text(log_offset)}"
+                f"--- dovecot stdout/stderr ---\n{self._read(out_path, out_offset)}"
+                f"--- {self.log_path} ---\n{self._read(self.log_path, log_offset)}"
             ) from None
 
     def _wait_ready(self, port: int, tls: bool) -> None:
@@ -339,16 +347,6 @@ service lmtp {{
                 last = exc
             time.sleep(0.05)
         raise TimeoutError(f"no '* OK' greeting within {self.startup_timeout}s (last: {last!r})")
-
-    def _drain_stdout(self) -> str:
-        if not self.proc or not self.proc.stdout:
-            return ""
-        try:
-            if self.proc.poll() is None:
-                return ""
-            return self.proc.stdout.read().decode(errors="replace")
-        except Exception:
-            return ""
 
     def _kill_group(self, graceful: bool = True) -> None:
         proc = self.proc
@@ -379,22 +377,33 @@ service lmtp {{
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and self._group_alive(pgid):
             time.sleep(0.05)
-        if proc.stdout:
-            try:
-                proc.stdout.close()
-            except Exception:
-                pass
         self.proc = None
 
     @staticmethod
-    def _group_alive(pgid: int) -> bool:
-        try:
-            os.killpg(pgid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+    def _group_members(pgid: int) -> list:
+        """[(pid, state, cmdline)] of live (non-zombie) processes in group."""
+        out = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    stat = fh.read().decode(errors="replace")
+                # fields after the ")" closing comm: state ppid pgrp ...
+                fields = stat[stat.rindex(")") + 2 :].split()
+                if int(fields[2]) != pgid or fields[0] in ("Z", "X"):
+                    continue
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    cmd = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except (OSError, ValueError, IndexError):
+                continue
+            out.append((int(entry), fields[0], cmd))
+        return out
+
+    @classmethod
+    def _group_alive(cls, pgid: int) -> bool:
+        # zombies (reparented to init, not yet reaped) don't count
+        return bool(cls._group_members(pgid))
 
     def stop(self, *, cleanup: bool = True) -> None:
         with self._lock:
@@ -434,13 +443,18 @@ service lmtp {{
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def log_text(self, offset: int = 0) -> str:
+    @staticmethod
+    def _read(path: Path, offset: int = 0) -> str:
         try:
-            with open(self.log_path, "rb") as fh:
+            with open(path, "rb") as fh:
                 fh.seek(offset)
                 return fh.read().decode(errors="replace")
         except OSError:
-            return "(no log)"
+            return "(none)\n"
+
+    def log_text(self, offset: int = 0) -> str:
+        """Dovecot's log (all of it, or from byte ``offset``)."""
+        return self._read(self.log_path, offset)
 
     # ---------------------------------------------------------- connections
     def kill_connections(self, user: Optional[str] = None) -> int:
@@ -486,25 +500,12 @@ service lmtp {{
         except ProcessLookupError:
             return []
         out = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    stat = fh.read().decode(errors="replace")
-                # pgrp is the 3rd field after the ")" that closes comm
-                fields = stat[stat.rindex(")") + 2 :].split()
-                if int(fields[2]) != pgid:
-                    continue
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    cmd = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
-            except (OSError, ValueError, IndexError):
-                continue
+        for pid, _state, cmd in self._group_members(pgid):
             # verbose_proctitle + instance_name:
             #   "dovecot-mailbot-test-PORT/imap [mailbot 127.0.0.1 IDLE]"
             m = re.match(r"^dovecot\S*/imap \[(\S+) ", cmd)
             if m and m.group(1) in users:
-                out.append(int(entry))
+                out.append(pid)
         return out
 
     def client(
