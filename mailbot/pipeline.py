@@ -1,0 +1,180 @@
+"""One message through parse -> understand -> decide, committed with its replies in one transaction.
+
+This is the per-message boundary: `Pipeline.process_batch` never lets one message's exception escape.  A
+message whose processing raises is stored with its error (status `shunted`) and routed to the review
+folder; only a failure to write to the database at all propagates (the daemon then backs off and retries,
+and nothing has been filed or sent for that message).
+
+Exactly-once protocol (see README "Nothing lost, nothing twice"):
+  1. a message whose key is already stored is not decided again; only filing is (re)done;
+  2. the Message row, seat changes, Input rows and outbox rows are committed together;
+  3. only after that commit does the daemon touch IMAP (keyword + MOVE) and send from the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.act.outbox import enqueue
+from mailbot.config import Settings
+from mailbot.desk.decide import Desk
+from mailbot.domain import Decision, IncomingMail, ParsedMail, Understanding
+from mailbot.logs import kv
+from mailbot.parse.mime import parse_message
+from mailbot.store.db import Database
+from mailbot.store.models import MailboxState, Message
+from mailbot.understand.classifier import Classifier
+
+log = logging.getLogger("mailbot.daemon")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one incoming message.  `folder` is the full folder path to file into, or None."""
+
+    key: str
+    status: str
+    kind: str | None
+    folder: str | None
+    replies: int
+    incoming: IncomingMail
+    error: str | None = None
+    already_known: bool = False
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, db: Database, classifier: Classifier, desk: Desk,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.settings = settings
+        self.db = db
+        self.classifier = classifier
+        self.desk = desk
+        self.clock = clock
+
+    def process_batch(self, batch: Sequence[IncomingMail]) -> list[Outcome]:
+        """Process `batch` in order; one Outcome per message, never raising for a single bad message."""
+        parsed = [self._parse(incoming) for incoming in batch]
+        fresh = self._unknown(parsed)
+        understood = self._understand([p for p in parsed if p.key in fresh])
+        outcomes = []
+        for incoming, mail in zip(batch, parsed):
+            if mail.key not in fresh:
+                outcomes.append(self._known(incoming, mail))
+            else:
+                outcomes.append(self._decide_and_commit(incoming, mail, understood.get(mail.key)))
+                fresh.discard(mail.key)  # a duplicate within the batch is "known" from now on
+        return outcomes
+
+    def _parse(self, incoming: IncomingMail) -> ParsedMail:
+        return parse_message(incoming.raw)
+
+    def _unknown(self, parsed: Sequence[ParsedMail]) -> set[str]:
+        keys = {p.key for p in parsed}
+        with self.db.session() as session:
+            known = set(session.scalars(select(Message.key).where(Message.key.in_(keys))))
+        return keys - known
+
+    def _understand(self, mails: Sequence[ParsedMail]) -> dict[str, Understanding | BaseException]:
+        """Classify in one nlp.pipe batch; on failure, classify one by one so one bad message is isolated."""
+        try:
+            return {m.key: u for m, u in zip(mails, self.classifier.classify_many(mails))}
+        except Exception:  # noqa: BLE001 - isolate below
+            log.warning(kv("classify_batch_failed", size=len(mails)))
+        results: dict[str, Understanding | BaseException] = {}
+        for mail in mails:
+            try:
+                results[mail.key] = self.classifier.classify(mail)
+            except Exception as exc:  # noqa: BLE001 - recorded on the message
+                results[mail.key] = exc
+        return results
+
+    def _known(self, incoming: IncomingMail, mail: ParsedMail) -> Outcome:
+        """A message already decided (a crash before filing, a rescan, a duplicate): file it, decide nothing."""
+        with self.db.session() as session:
+            row = session.scalars(select(Message).where(Message.key == mail.key)).one()
+            folder = row.target_folder if row.filed_at is None else None
+            self._advance_checkpoint(session, incoming)
+            status, kind = row.status, row.kind
+        return Outcome(mail.key, status, kind, folder, 0, incoming, already_known=True)
+
+    def _decide_and_commit(self, incoming: IncomingMail, mail: ParsedMail,
+                           understanding: Understanding | BaseException | None) -> Outcome:
+        try:
+            if not isinstance(understanding, Understanding):
+                raise understanding or RuntimeError("message was not classified")
+            return self._commit_decision(incoming, mail, understanding)
+        except Exception as exc:  # noqa: BLE001 - the per-message boundary
+            return self._shunt(incoming, mail, exc)
+
+    def _commit_decision(self, incoming: IncomingMail, mail: ParsedMail, understanding: Understanding) -> Outcome:
+        with self.db.session() as session:
+            row = self._message_row(incoming, mail, understanding)
+            session.add(row)
+            session.flush()
+            decision = self.desk.decide(session, row, mail, understanding)
+            queued = self._enqueue(session, decision, row)
+            self._apply(row, decision, understanding)
+            self._advance_checkpoint(session, incoming)
+        log.info(kv("decided", key=mail.key, kind=understanding.kind.value, status=row.status,
+                    folder=row.target_folder or "-", replies=queued))
+        log.debug(kv("decided_text", key=mail.key, text=mail.new_text[:2000]))
+        return Outcome(mail.key, row.status, row.kind, row.target_folder, queued, incoming)
+
+    def _enqueue(self, session: Session, decision: Decision, row: Message) -> int:
+        queued = 0
+        for reply in decision.replies:
+            if enqueue(session, reply, self.settings.reply_sender, row.id) is not None:
+                queued += 1
+        return queued
+
+    def _apply(self, row: Message, decision: Decision, understanding: Understanding) -> None:
+        row.status = decision.status
+        row.target_folder = self.settings.folder(decision.folder) if decision.folder else None
+        row.reasons = list(understanding.reasons) + list(decision.reasons)
+        if decision.folder is None:
+            row.filed_at = self.clock()  # nothing to file: it stays in the inbox untouched
+
+    def _shunt(self, incoming: IncomingMail, mail: ParsedMail, exc: BaseException) -> Outcome:
+        """Record a message whose processing raised, for a human; the loop goes on."""
+        error = f"{type(exc).__name__}: {exc}"
+        log.error(kv("shunted", key=mail.key, error=error))
+        log.debug(kv("shunted_trace", key=mail.key, trace="".join(traceback.format_exception(exc))[-4000:]))
+        folder = self.settings.folder(self.settings.folders.review)
+        with self.db.session() as session:
+            row = self._message_row(incoming, mail, None)
+            row.status, row.target_folder, row.error = "shunted", folder, error
+            row.reasons = [f"shunted: processing failed ({error[:300]})"]
+            session.add(row)
+            self._advance_checkpoint(session, incoming)
+        return Outcome(mail.key, "shunted", None, folder, 0, incoming, error=error)
+
+    def _message_row(self, incoming: IncomingMail, mail: ParsedMail, u: Understanding | None) -> Message:
+        return Message(
+            key=mail.key, message_id=mail.message_id, mailbox=incoming.mailbox, uid=incoming.uid,
+            uidvalidity=incoming.uidvalidity, source_path=incoming.source_path, sender=mail.from_addr[:320],
+            sender_name=mail.from_name[:255], subject=mail.subject, received_at=mail.date,
+            kind=u.kind.value if u else None, has_input=bool(u and u.has_input),
+            focus_areas=[a.value for a in u.focus_areas] if u else [], seats=u.seats if u else None,
+            organization=(u.organization or "")[:255] or None if u else None,
+            language=u.language.value if u else None, confidence=u.confidence if u else None,
+            should_reply=bool(u and u.should_reply), status="decided", new_text=mail.new_text,
+            raw=incoming.raw, reasons=list(u.reasons) if u else [], created_at=self.clock(),
+        )
+
+    def _advance_checkpoint(self, session: Session, incoming: IncomingMail) -> None:
+        """Remember the highest UID handled in this mailbox (same transaction as the message)."""
+        if incoming.uid is None or incoming.uidvalidity is None:
+            return
+        state = session.get(MailboxState, incoming.mailbox)
+        if state is None or state.uidvalidity != incoming.uidvalidity:
+            state = session.merge(MailboxState(mailbox=incoming.mailbox, uidvalidity=incoming.uidvalidity,
+                                               last_uid=0))
+        state.last_uid = max(state.last_uid or 0, incoming.uid)
+
