@@ -1,0 +1,109 @@
+"""The outbox table seen from the senders: which rows are due, and recording what happened to each.
+
+Every outcome is written in its own short transaction, so one row's result is durable before the next row
+is tried, and a crash loses at most the row in flight.  Times are stored in UTC; SQLite hands them back
+without a time zone, so `as_utc` puts it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, update
+
+from mailbot.store.db import Database
+from mailbot.store.models import OutboxItem
+
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery run did.  `errors` has one line per retried or failed row."""
+
+    sent: int
+    retried: int
+    failed: int
+    errors: tuple[str, ...]
+
+
+@dataclass
+class Tally:
+    """Collects outcomes during a run; `report()` freezes them."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def report(self) -> DeliveryReport:
+        return DeliveryReport(self.sent, self.retried, self.failed, tuple(self.errors))
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """A pending outbox row, detached from any session."""
+
+    id: int
+    message_id: str
+    recipient: str
+    raw: bytes
+    attempts: int
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (naive values from SQLite are UTC by construction)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, ... at most 1 h."""
+    return min(BACKOFF_BASE * (2 ** max(0, min(attempts - 1, 20))), BACKOFF_MAX)
+
+
+def due_items(db: Database, now: datetime, limit: int) -> list[DueItem]:
+    """Pending rows whose next_attempt_at has come, oldest first."""
+    query = (select(OutboxItem)
+             .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= as_utc(now))
+             .order_by(OutboxItem.created_at, OutboxItem.id).limit(limit))
+    with db.session() as session:
+        return [DueItem(row.id, row.message_id, row.recipient, row.raw, row.attempts)
+                for row in session.scalars(query)]
+
+
+def next_due(db: Database) -> datetime | None:
+    """The earliest next_attempt_at of all pending rows (UTC), or None when nothing is pending."""
+    with db.session() as session:
+        value = session.scalar(select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending"))
+    return as_utc(value) if value is not None else None
+
+
+def mark_sent(db: Database, item: DueItem, now: datetime) -> None:
+    _update(db, item, status="sent", sent_at=as_utc(now), attempts=item.attempts + 1, last_error=None)
+
+
+def mark_failed(db: Database, item: DueItem, error: str) -> None:
+    _update(db, item, status="failed", attempts=item.attempts + 1, last_error=error[:MAX_ERROR_CHARS])
+
+
+def mark_retry(db: Database, item: DueItem, now: datetime, error: str, max_attempts: int) -> bool:
+    """Count a failed attempt and schedule the next with backoff; after `max_attempts` the row is failed.
+    Returns True when the row is now failed for good."""
+    attempts = item.attempts + 1
+    if attempts >= max_attempts:
+        _update(db, item, status="failed", attempts=attempts,
+                last_error=f"gave up after {attempts} attempts: {error}"[:MAX_ERROR_CHARS])
+        return True
+    _update(db, item, attempts=attempts, next_attempt_at=as_utc(now) + backoff(attempts),
+            last_error=error[:MAX_ERROR_CHARS])
+    return False
+
+
+def _update(db: Database, item: DueItem, **values: object) -> None:
+    # Only a row still pending is changed: a row another process already settled stays as it is.
+    with db.session() as session:
+        session.execute(update(OutboxItem)
+                        .where(OutboxItem.id == item.id, OutboxItem.status == "pending").values(**values))
