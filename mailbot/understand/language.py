@@ -1,0 +1,29 @@
+"""Language of a text (Bokmål, Nynorsk or English) from function words; fast, no model.
+
+English is chosen when words only English has outnumber the Norwegian ones.  Otherwise Nynorsk when its
+marker words (eg, ikkje, kva, me, dykk, frå, vere, berre, ...) outnumber the Bokmål ones (jeg, ikke, hva,
+vi, dere, fra, være, bare, ...); Bokmål, the most common, is the default.  Word lists: rules/extract.toml
+[language].
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailbot.domain import Language
+from mailbot.understand.extract_table import ExtractTable
+
+WORD = re.compile(r"[a-zæøåàèéòôäöü]+")
+SCAN = 3000  # characters; the start of a message tells its language
+
+
+def detect(text: str, table: ExtractTable) -> Language:
+    words = WORD.findall(text[:SCAN].lower())
+    lang = table.lang
+    english = sum(1 for w in words if w in lang["en"])
+    norwegian = sum(1 for w in words if w in lang["no"] and w not in lang["en_shared"])
+    if english > norwegian:
+        return Language.EN
+    nynorsk = sum(1 for w in words if w in lang["nn"])
+    bokmaal = sum(1 for w in words if w in lang["nb"])
+    return Language.NN if nynorsk > bokmaal else Language.NB
