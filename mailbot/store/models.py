@@ -106,13 +106,16 @@ class Attendee(Base):
 
 
 class SeatEvent(Base):
-    """A change to the seat list (registered, waitlisted, promoted, cancelled): the digest's 'what changed'."""
+    """A change to the seat list (registered, waitlisted, promoted, cancelled, substituted): the digest's
+    'what changed'.  `detail` is "<name>, <organisation>" ("Ola → Kari, <org>" for a substitution);
+    `message_id` is the message that caused the change (None for `mailbot capacity set`)."""
 
     __tablename__ = "seat_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id"))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
