@@ -291,8 +291,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from mailbot.demo import run_demo
+    from mailbot.logs import setup_logging
 
-    return run_demo(_settings(args), Path(args.source) if args.source else None)
+    settings = _settings(args)
+    if settings.log_level != "DEBUG":
+        setup_logging("WARNING")  # the demo prints its own table; per-message log lines would bury it
+    return run_demo(settings, Path(args.source) if args.source else None)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -26,8 +26,9 @@ class MailboxState(Base):
 
     __tablename__ = "mailbox_state"
     mailbox: Mapped[str] = mapped_column(String(255), primary_key=True)
-    uidvalidity: Mapped[int] = mapped_column(Integer)
-    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: BigInteger so PostgreSQL's int4 never overflows.
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
@@ -39,8 +40,8 @@ class Message(Base):
     key: Mapped[str] = mapped_column(String(512), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998))
     mailbox: Mapped[str | None] = mapped_column(String(255))
-    uid: Mapped[int | None] = mapped_column(Integer)
-    uidvalidity: Mapped[int | None] = mapped_column(Integer)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     source_path: Mapped[str | None] = mapped_column(Text)
     sender: Mapped[str | None] = mapped_column(String(320), index=True)
     sender_name: Mapped[str | None] = mapped_column(String(255))

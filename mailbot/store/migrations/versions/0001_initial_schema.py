@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:40:30.664290
+Create Date: 2026-11-29 09:57:22.440409
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,8 +32,8 @@ def upgrade() -> None:
     )
     op.create_table('mailbox_state',
     sa.Column('mailbox', sa.String(length=255), nullable=False),
-    sa.Column('uidvalidity', sa.Integer(), nullable=False),
-    sa.Column('last_uid', sa.Integer(), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
+    sa.Column('last_uid', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('mailbox')
     )
@@ -42,8 +42,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=512), nullable=False),
     sa.Column('message_id', sa.String(length=998), nullable=True),
     sa.Column('mailbox', sa.String(length=255), nullable=True),
-    sa.Column('uid', sa.Integer(), nullable=True),
-    sa.Column('uidvalidity', sa.Integer(), nullable=True),
+    sa.Column('uid', sa.BigInteger(), nullable=True),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=True),
     sa.Column('source_path', sa.Text(), nullable=True),
     sa.Column('sender', sa.String(length=320), nullable=True),
     sa.Column('sender_name', sa.String(length=255), nullable=True),
