@@ -110,6 +110,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from mailbot.rules_check import check_rules
 
     problems = check_rules(settings)
+    if problems:
+        print(f"{args.config}: invalid rules in {settings.rules_path}", file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
     if problems:
