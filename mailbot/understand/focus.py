@@ -1,0 +1,189 @@
+"""Focus-area lexicons from rules/focus_areas.toml: which lemmas point to which focus area, and how strongly.
+
+Each area is a named rule of the "focus" stage (the rule's name is the area's name); the file's `order`
+selects the areas, so an unknown or repeated area name raises RulesError at start.  A rule scores an
+`Analysis` and returns a Verdict whose `weight` is the area's score and whose reason names the terms that
+counted ("elbil×2, sykkelparkering").  The classifier combines these scores with the trained model's.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mailbot.domain import FocusArea
+from mailbot.errors import RulesError
+from mailbot.rulebook import RuleSet, Verdict, run_rules
+from mailbot.understand.nlp import Analysis
+
+FILE_NAME = "focus_areas.toml"
+MAX_COUNT = 3  # a word repeated ten times is not ten times the evidence
+HEAD_SHARE = 0.4  # the opening part of a text, where its main subject usually is
+
+
+def read_rules_toml(path: Path) -> dict[str, Any]:
+    """Parse a rules file; a missing or malformed file raises RulesError naming it."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RulesError(str(path), "rules file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulesError(str(path), f"not valid TOML: {exc}") from None
+
+
+@dataclass(frozen=True)
+class AreaLexicon:
+    area: FocusArea
+    lemmas: dict[str, float]
+    phrases: dict[tuple[str, ...], float]
+    parts: dict[str, float]
+
+    def score(self, analysis: Analysis) -> tuple[float, dict[str, float]]:
+        """(total score, contribution of each term).  Phrases, then whole lemmas, then compound parts of
+        words not listed whole."""
+        return self._score(analysis.lemmas, analysis.compounds, analysis.lemma_counts)
+
+    def head_score(self, analysis: Analysis) -> float:
+        """The score of the first HEAD_SHARE of the text: what a message is mainly about comes first."""
+        size = max(1, round(len(analysis.lemmas) * HEAD_SHARE))
+        head = analysis.lemmas[:size]
+        present = set(head)
+        return self._score(head, tuple(c for c in analysis.compounds if c[0] in present))[0]
+
+    def _score(self, lemmas: tuple[str, ...], compounds, counts: Counter | None = None) -> tuple[float, dict[str, float]]:
+        counts = counts if counts is not None else Counter(lemmas)
+        terms: dict[str, float] = {}
+        for lemma in counts.keys() & self.lemmas.keys():
+            terms[lemma] = self.lemmas[lemma] * _repeat(counts[lemma])
+        for phrase, weight in self.phrases.items():
+            if phrase[0] in counts and phrase[-1] in counts:
+                count = _count_phrase(lemmas, phrase)
+                if count:
+                    terms[" ".join(phrase)] = weight * _repeat(count)
+        for lemma, parts in dict(compounds).items():
+            if lemma in self.lemmas:
+                continue
+            weight = max((self.parts.get(part, 0.0) for part in parts), default=0.0)
+            if weight:
+                terms[lemma] = weight * _repeat(counts[lemma])
+        return sum(terms.values()), terms
+
+
+def _repeat(count: int) -> float:
+    """1 for one mention, up to 2 for three or more."""
+    return 1.0 + 0.5 * (min(count, MAX_COUNT) - 1)
+
+
+def _count_phrase(lemmas: tuple[str, ...], phrase: tuple[str, ...]) -> int:
+    size = len(phrase)
+    first = phrase[0]
+    return sum(1 for i, lemma in enumerate(lemmas) if lemma == first and lemmas[i:i + size] == phrase)
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    area: FocusArea
+    score: float
+    terms: tuple[tuple[str, float], ...]  # the terms that counted, strongest first
+    head: float = 0.0  # the score of the opening part of the text only
+
+    @property
+    def strength(self) -> float:
+        """The score squashed into 0..1 (a score of 3, one core term, gives 0.63)."""
+        return 1.0 - math.exp(-self.score / 3.0)
+
+
+class FocusLexicon:
+    """The areas of rules/focus_areas.toml, in their `order`."""
+
+    def __init__(self, rules: tuple, lexicons: dict[FocusArea, AreaLexicon]) -> None:
+        self._rules = rules
+        self._lexicons = lexicons
+
+    @classmethod
+    def load(cls, rules_dir: Path) -> FocusLexicon:
+        path = Path(rules_dir) / FILE_NAME
+        data = read_rules_toml(path)
+        ruleset: RuleSet[Analysis] = RuleSet("focus")
+        tables = data.get("area", {})
+        if not isinstance(tables, dict):
+            raise RulesError(str(path), "[area.NAME] tables expected")
+        lexicons = {}
+        for name, table in tables.items():
+            lexicon = _parse_area(name, table, str(path))
+            lexicons[lexicon.area] = lexicon
+            ruleset.rule(_area_rule(lexicon))
+        order = data.get("order")
+        if not isinstance(order, list):
+            raise RulesError(str(path), "`order` must list the focus areas in use")
+        selected = ruleset.select(order, str(path))
+        unlisted = set(tables) - set(order)
+        if unlisted:
+            raise RulesError(str(path), f"area(s) defined but not listed in order: {', '.join(sorted(unlisted))}")
+        return cls(selected, lexicons)
+
+    @property
+    def areas(self) -> tuple[FocusArea, ...]:
+        return tuple(FocusArea(name) for name, _rule in self._rules)
+
+    def score(self, analysis: Analysis) -> dict[FocusArea, AreaScore]:
+        """Every area's lexicon score for `analysis` (0 when nothing matched)."""
+        scores = {area: AreaScore(area, 0.0, ()) for area in self.areas}
+        for verdict in run_rules(self._rules, analysis):
+            area = FocusArea(verdict.outcome)
+            terms = tuple(_parse_terms(verdict.reason))
+            scores[area] = AreaScore(area, verdict.weight, terms, self._lexicons[area].head_score(analysis))
+        return scores
+
+
+def _area_rule(lexicon: AreaLexicon):
+    def rule(analysis: Analysis) -> Verdict | None:
+        total, terms = lexicon.score(analysis)
+        if not terms:
+            return None
+        ranked = sorted(terms.items(), key=lambda item: (-item[1], item[0]))
+        reason = ", ".join(f"{term}={weight:g}" for term, weight in ranked)
+        return Verdict(rule=lexicon.area.value, outcome=lexicon.area.value, reason=reason, weight=total)
+
+    rule.__name__ = lexicon.area.value
+    return rule
+
+
+def _parse_terms(reason: str) -> list[tuple[str, float]]:
+    pairs = (item.rsplit("=", 1) for item in reason.split(", "))
+    return [(term, float(weight)) for term, weight in pairs]
+
+
+def _parse_area(name: str, table: Any, source: str) -> AreaLexicon:
+    try:
+        area = FocusArea(name)
+    except ValueError:
+        known = ", ".join(a.value for a in FocusArea)
+        raise RulesError(source, f"unknown focus area {name!r} (known: {known})") from None
+    if not isinstance(table, dict):
+        raise RulesError(source, f"area.{name} must be a table")
+    unknown = set(table) - {"lemmas", "phrases", "parts"}
+    if unknown:
+        raise RulesError(source, f"area.{name}: unknown key(s) {', '.join(sorted(unknown))}")
+    lemmas = _weights(table.get("lemmas", {}), f"area.{name}.lemmas", source)
+    phrases = _weights(table.get("phrases", {}), f"area.{name}.phrases", source)
+    parts = _weights(table.get("parts", {}), f"area.{name}.parts", source)
+    return AreaLexicon(area, lemmas, {tuple(p.split()): w for p, w in phrases.items()}, parts)
+
+
+def _weights(value: Any, key: str, source: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise RulesError(source, f"{key} must be a table of term = weight")
+    weights: dict[str, float] = {}
+    for term, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            raise RulesError(source, f"{key}.{term}: weight must be a positive number, got {weight!r}")
+        normal = " ".join(term.lower().split())
+        if not normal or "=" in normal or "," in normal:
+            raise RulesError(source, f"{key}: bad term {term!r}")
+        weights[normal] = float(weight)
+    return weights

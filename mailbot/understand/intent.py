@@ -1,0 +1,368 @@
+"""Intent rules from rules/intents.toml: named, explainable signals for a message's kind.
+
+A rule is either built in (written here: `question_mark`, `document_attachment`, `internal_sender`,
+`bulk_sender`) or a [pattern.NAME] table of regular expressions.  All are registered in one RuleSet of the
+"intent" stage and the file's `order` selects them, so an unknown or repeated name raises RulesError.  Each
+fired rule returns a Verdict whose outcome is a kind and whose weight is added to the model's log-odds for
+that kind by the classifier.  `Substance` decides whether a registration also carries real input.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as _constants
+import re._parser as _parser
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mailbot.domain import Kind, ParsedMail
+from mailbot.errors import RulesError
+from mailbot.rulebook import RuleSet, Verdict, run_rules
+from mailbot.understand.focus import read_rules_toml
+from mailbot.understand.nlp import MAX_BODY_CHARS, clean_subject
+
+FILE_NAME = "intents.toml"
+RULE_KINDS = frozenset({Kind.REGISTRATION, Kind.CANCELLATION, Kind.INPUT, Kind.QUESTION, Kind.AUTO_REPLY,
+                        Kind.OTHER})
+FIELDS = ("text", "body", "subject", "lemmas", "attachments")
+BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, typographic apostrophes made plain, all whitespace runs one space."""
+    return " ".join((text or "").lower().replace("\u2019", "'").split())
+
+
+@dataclass(frozen=True)
+class IntentFacts:
+    """What intent rules look at, every text already `normalise`d."""
+
+    subject: str  # empty when the subject was inherited (a reply or forward)
+    body: str
+    text: str
+    lemmas: str
+    attachments: str
+    document_words: tuple[int, ...]  # word count of each attachment with text
+    sender_domain: str
+    own_domains: frozenset[str]
+    bulk_headers: tuple[str, ...]  # the list/bulk headers present, e.g. ("list-unsubscribe",)
+
+    @classmethod
+    def from_mail(cls, mail: ParsedMail, lemma_text: str, bot_addresses: tuple[str, ...] = ()) -> IntentFacts:
+        own_subject, inherited = clean_subject(mail.subject)
+        subject = "" if inherited else normalise(own_subject)
+        body = normalise(mail.new_text[:MAX_BODY_CHARS])
+        return cls(
+            subject=subject, body=body, text=f"{subject} . {body}" if subject else body, lemmas=lemma_text,
+            attachments=normalise(mail.attachment_text[:20_000]),
+            document_words=tuple(len(a.text.split()) for a in mail.attachments if a.text),
+            sender_domain=_domain(mail.from_addr), own_domains=frozenset(_domain(a) for a in bot_addresses),
+            bulk_headers=_bulk_headers(mail),
+        )
+
+    def field(self, name: str) -> str:
+        return getattr(self, name)
+
+
+def _domain(address: str) -> str:
+    return (address or "").rpartition("@")[2].strip(" >").lower()
+
+
+def _bulk_headers(mail: ParsedMail) -> tuple[str, ...]:
+    found = [name for name in ("list-id", "list-unsubscribe", "list-post") if mail.header(name)]
+    precedence = (mail.header("precedence") or "").strip().lower()
+    if precedence in BULK_PRECEDENCE:
+        found.append(f"precedence: {precedence}")
+    return tuple(found)
+
+
+# ----------------------------------------------------------------------------------------- built-in rules
+Factory = Callable[[Kind, float, dict], Callable[[IntentFacts], Verdict | None]]
+BUILTINS: dict[str, Factory] = {}
+_QUESTION_MARK = re.compile(r"\?(?=\s|$)")
+
+
+def builtin(fn: Factory) -> Factory:
+    BUILTINS[fn.__name__] = fn
+    return fn
+
+
+@builtin
+def question_mark(kind: Kind, weight: float, _settings: dict):
+    def rule(facts: IntentFacts) -> Verdict | None:
+        sentence = asked_sentence(facts.body)
+        if sentence is None:
+            return None
+        return Verdict("question_mark", kind.value, f"asks: {sentence[-60:]!r}", weight)
+    return rule
+
+
+def asked_sentence(text: str) -> str | None:
+    """The first sentence of `text` that ends in a question mark (followed by a space or the end)."""
+    for match in _QUESTION_MARK.finditer(text):
+        end = match.start()
+        start = max(text.rfind(".", 0, end), text.rfind("!", 0, end), text.rfind("?", 0, end)) + 1
+        sentence = text[start:end + 1].strip()
+        if len(sentence) > 1:
+            return sentence
+    return None
+
+
+@builtin
+def document_attachment(kind: Kind, weight: float, settings: dict):
+    min_words = int(settings.get("document_min_words", 60))
+
+    def rule(facts: IntentFacts) -> Verdict | None:
+        words = max(facts.document_words, default=0)
+        if words < min_words:
+            return None
+        return Verdict("document_attachment", kind.value, f"attached document with {words} words", weight)
+    return rule
+
+
+@builtin
+def internal_sender(kind: Kind, weight: float, _settings: dict):
+    def rule(facts: IntentFacts) -> Verdict | None:
+        if not facts.sender_domain or facts.sender_domain not in facts.own_domains:
+            return None
+        return Verdict("internal_sender", kind.value, f"sender is in our own domain {facts.sender_domain}", weight)
+    return rule
+
+
+@builtin
+def bulk_sender(kind: Kind, weight: float, _settings: dict):
+    def rule(facts: IntentFacts) -> Verdict | None:
+        if not facts.bulk_headers:
+            return None
+        return Verdict("bulk_sender", kind.value, f"list/bulk mail ({', '.join(facts.bulk_headers)})", weight)
+    return rule
+
+
+# ----------------------------------------------------------------------------------------- pattern rules
+@dataclass(frozen=True)
+class PatternRule:
+    name: str
+    kind: Kind
+    weight: float
+    field: str
+    patterns: tuple[WordPattern, ...]
+    unless: tuple[WordPattern, ...]
+
+    def __call__(self, facts: IntentFacts) -> Verdict | None:
+        text = facts.field(self.field)
+        if not text:
+            return None
+        for pattern in self.patterns:
+            match = pattern.search(text)
+            if match:
+                if any(stop.search(text) for stop in self.unless):
+                    return None
+                return Verdict(self.name, self.kind.value, f"{self.field} matched {match.group(0)!r}", self.weight)
+        return None
+
+    @property
+    def __name__(self) -> str:  # RuleSet registers rules under their __name__
+        return self.name
+
+
+@dataclass(frozen=True)
+class Substance:
+    """Whether a registration or cancellation also carries substantive written input."""
+
+    min_words: int
+    min_area_score: float
+    markers: tuple[WordPattern, ...]
+
+    def check(self, facts: IntentFacts, area_score: float) -> str | None:
+        """A reason when the text carries input, else None."""
+        words = len(facts.body.split()) + sum(facts.document_words)
+        if words < self.min_words or area_score < self.min_area_score:
+            return None
+        text = f"{facts.body} {facts.attachments}"
+        for marker in self.markers:
+            match = marker.search(text)
+            if match:
+                return f"substance: {words} words, area score {area_score:.1f}, {match.group(0)!r}"
+        return None
+
+
+class IntentRules:
+    """The selected intent rules, in order, and the substance settings."""
+
+    def __init__(self, rules: tuple, substance: Substance) -> None:
+        self.rules = rules
+        self.substance = substance
+
+    @classmethod
+    def load(cls, rules_dir: Path) -> IntentRules:
+        path = Path(rules_dir) / FILE_NAME
+        source = str(path)
+        data = read_rules_toml(path)
+        ruleset: RuleSet[IntentFacts] = RuleSet("intent")
+        for name, settings in _table(data, "builtin", source).items():
+            ruleset.rule(_builtin_rule(name, settings, source))
+        patterns = _table(data, "pattern", source)
+        for name, table in patterns.items():
+            if name in BUILTINS:
+                raise RulesError(source, f"pattern.{name}: the name belongs to a built-in rule")
+            ruleset.rule(_pattern_rule(name, table, source))
+        order = data.get("order")
+        if not isinstance(order, list):
+            raise RulesError(source, "`order` must list the rules in use")
+        selected = ruleset.select(order, source)
+        unlisted = set(patterns) - set(order)
+        if unlisted:
+            raise RulesError(source, f"pattern rule(s) not listed in order: {', '.join(sorted(unlisted))}")
+        return cls(selected, _substance(data.get("substance", {}), source))
+
+    def run(self, facts: IntentFacts) -> tuple[Verdict, ...]:
+        return run_rules(self.rules, facts)
+
+
+def _table(data: dict, key: str, source: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise RulesError(source, f"[{key}.NAME] tables expected")
+    return value
+
+
+def _kind_and_weight(name: str, table: dict, source: str) -> tuple[Kind, float]:
+    try:
+        kind = Kind(table.get("kind"))
+    except ValueError:
+        kind = None
+    if kind not in RULE_KINDS:
+        allowed = ", ".join(sorted(k.value for k in RULE_KINDS))
+        raise RulesError(source, f"{name}.kind must be one of {allowed}, got {table.get('kind')!r}")
+    weight = table.get("weight")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 10:
+        raise RulesError(source, f"{name}.weight must be a number in (0, 10], got {weight!r}")
+    return kind, float(weight)
+
+
+def _builtin_rule(name: str, settings: dict, source: str):
+    factory = BUILTINS.get(name)
+    if factory is None:
+        raise RulesError(source, f"builtin.{name}: no such built-in rule (known: {', '.join(sorted(BUILTINS))})")
+    kind, weight = _kind_and_weight(f"builtin.{name}", settings, source)
+    rule = factory(kind, weight, settings)
+    rule.__name__ = name
+    return rule
+
+
+def _pattern_rule(name: str, table: dict, source: str) -> PatternRule:
+    key = f"pattern.{name}"
+    unknown = set(table) - {"kind", "weight", "field", "patterns", "unless"}
+    if unknown:
+        raise RulesError(source, f"{key}: unknown key(s) {', '.join(sorted(unknown))}")
+    kind, weight = _kind_and_weight(key, table, source)
+    field = table.get("field", "text")
+    if field not in FIELDS:
+        raise RulesError(source, f"{key}.field must be one of {', '.join(FIELDS)}, got {field!r}")
+    patterns = _compile(table.get("patterns"), f"{key}.patterns", source)
+    if not patterns:
+        raise RulesError(source, f"{key}.patterns must list at least one pattern")
+    return PatternRule(name, kind, weight, field, patterns, _compile(table.get("unless", []), f"{key}.unless", source))
+
+
+class WordPattern:
+    """A compiled pattern that searches like `re.search`, but fast when it starts with `\\b`.
+
+    A leading `\\b` stops Python's regex engine from skipping ahead to the pattern's first letters, which
+    makes a search ~20 times slower; so the pattern is compiled without it and the word boundary is checked
+    at each candidate match instead (same result)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.leading_boundary = pattern.startswith("\\b") and not pattern.startswith("\\b|")
+        self._compiled = re.compile(pattern[2:] if self.leading_boundary else pattern)
+        if self.leading_boundary:
+            re.compile(pattern)  # the original must be valid too
+        self.gate = literal_gate(pattern)
+
+    def search(self, text: str) -> re.Match | None:
+        if self.gate and not any(literal in text for literal in self.gate):
+            return None  # a substring test is ~50 times cheaper than a regex scan that finds nothing
+        if not self.leading_boundary:
+            return self._compiled.search(text)
+        pos = 0
+        while (match := self._compiled.search(text, pos)) is not None:
+            start = match.start()
+            before = start > 0 and _is_word_char(text[start - 1])
+            after = start < len(text) and _is_word_char(text[start])
+            if before != after:  # exactly what \b means
+                return match
+            pos = start + 1
+        return None
+
+
+def literal_gate(pattern: str) -> tuple[str, ...] | None:
+    """Strings of which one must occur in any text `pattern` matches (the longest such required literal, or a
+    required alternation's literal starts), or None when there is no useful one (shorter than 3)."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    gates = [alts for alts in _required_literals(list(parsed)) if min(map(len, alts)) >= 3]
+    return max(gates, key=lambda alts: min(map(len, alts)), default=None)
+
+
+def _required_literals(items: list) -> list[tuple[str, ...]]:
+    """For a parsed sequence: tuples of alternatives, one of each tuple occurring in every match."""
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is _constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            found.append(("".join(run),))
+            run = []
+        if op is _constants.SUBPATTERN:
+            found += _required_literals(list(arg[-1]))
+        elif op is _constants.BRANCH:
+            starts = [_leading_literal(list(branch)) for branch in arg[1]]
+            if all(starts):
+                found.append(tuple(starts))
+    if run:
+        found.append(("".join(run),))
+    return found
+
+
+def _leading_literal(items: list) -> str:
+    chars = []
+    for op, arg in items:
+        if op is not _constants.LITERAL:
+            break
+        chars.append(chr(arg))
+    return "".join(chars)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _compile(value: Any, key: str, source: str) -> tuple[WordPattern, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise RulesError(source, f"{key} must be a list of strings")
+    compiled = []
+    for pattern in value:
+        try:
+            compiled.append(WordPattern(pattern))
+        except re.error as exc:
+            raise RulesError(source, f"{key}: bad pattern {pattern!r}: {exc}") from None
+    return tuple(compiled)
+
+
+def _substance(table: Any, source: str) -> Substance:
+    if not isinstance(table, dict):
+        raise RulesError(source, "[substance] must be a table")
+    min_words = table.get("min_words", 35)
+    min_score = table.get("min_area_score", 4.0)
+    if not isinstance(min_words, int) or not isinstance(min_score, int | float):
+        raise RulesError(source, "substance.min_words and substance.min_area_score must be numbers")
+    return Substance(min_words, float(min_score), _compile(table.get("markers", []), "substance.markers", source))

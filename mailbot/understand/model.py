@@ -1,0 +1,154 @@
+"""The trained model on disk: a spaCy pipeline with two text classifiers, the lemma table, and meta.json.
+
+Layout of a model directory (default `data/model`, git-ignored, built by `mailbot train` or at first use):
+
+    spacy/           nlp.to_disk(): blank "nb" + textcat (kinds) + textcat_multilabel (focus areas)
+                     + primary_area (an exclusive textcat: which area comes first)
+    lemmas.tsv.gz    the flattened Norwegian lemma table (lemmas.py)
+    meta.json        format version, the training corpus fingerprint, labels, counts, training time
+
+`load_model` reads one (≈0.6 s) and keeps it in a module-level cache keyed by path and meta.json's mtime,
+so a second classifier in the same process (tests, the daemon's reload) does not read it again.
+`ensure_model` trains first when the directory is missing or was trained from a different corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language as SpacyLanguage
+from spacy.tokens import Doc
+
+from mailbot.errors import ModelError
+from mailbot.logs import kv
+from mailbot.understand.lemmas import LemmaTable, load_table
+from mailbot.understand.nlp import Analysis, Analyzer, Lemmatizer
+
+log = logging.getLogger("mailbot.understand")
+
+FORMAT_VERSION = 4  # bump when features or layout change: older models are then retrained
+KIND_PIPE = "textcat"
+AREA_PIPE = "textcat_multilabel"
+PRIMARY_PIPE = "primary_area"
+EMPTY = "<empty>"  # the one feature of a text with no words; the classifiers need at least one token
+_CACHE: dict[Path, tuple[float, TrainedModel]] = {}
+
+
+def corpus_fingerprint(training_dir: Path) -> str:
+    """sha256 over the names and bytes of training_dir/*.jsonl plus FORMAT_VERSION."""
+    digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
+    for path in sorted(Path(training_dir).glob("*.jsonl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's scores for one text: kinds (sum to 1), focus areas (each 0..1), and which area would be
+    the primary one if it has any (sums to 1)."""
+
+    kinds: dict[str, float]
+    areas: dict[str, float]
+    primary: dict[str, float]
+
+    def top_kinds(self, n: int = 2) -> list[tuple[str, float]]:
+        return sorted(self.kinds.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    path: Path
+    nlp: SpacyLanguage
+    analyzer: Analyzer
+    meta: dict[str, Any]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.nlp.get_pipe(KIND_PIPE).labels)
+
+    def docs(self, analyses: list[Analysis]) -> list[Doc]:
+        vocab = self.nlp.vocab
+        return [Doc(vocab, words=a.features() or [EMPTY]) for a in analyses]
+
+    def predict(self, analyses: list[Analysis]) -> list[Prediction]:
+        """Scores for each analysis, in one batched pass through both classifiers."""
+        docs = self.docs(analyses)
+        scores: list[dict[str, dict[str, float]]] = [{} for _doc in docs]
+        # The three classifiers write into the same doc.cats; run them one by one and keep each's scores.
+        for name, pipe in self.nlp.pipeline:
+            for i, doc in enumerate(pipe.pipe(docs, batch_size=512)):
+                scores[i][name] = dict(doc.cats)
+                doc.cats = {}
+        return [Prediction(kinds=s[KIND_PIPE], areas=s[AREA_PIPE], primary=s[PRIMARY_PIPE]) for s in scores]
+
+
+def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: Path) -> None:
+    """Write a model directory atomically: build it beside `path`, then swap it in."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(path.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    nlp.to_disk(staging / "spacy")
+    shutil.copy2(Path(table_dir) / "lemmas.tsv.gz", staging / "lemmas.tsv.gz")
+    (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        path.rename(old)
+    staging.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_meta(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((Path(path) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_model(path: Path) -> TrainedModel:
+    """Load a model directory (cached per path while its meta.json is unchanged).  Raises ModelError."""
+    path = Path(path).resolve()
+    meta_file = path / "meta.json"
+    try:
+        stamp = meta_file.stat().st_mtime
+    except OSError:
+        raise ModelError(f"no trained model at {path} (run `mailbot train`)") from None
+    cached = _CACHE.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    meta = read_meta(path)
+    if meta is None or meta.get("format") != FORMAT_VERSION:
+        raise ModelError(f"model at {path} has an unknown format; retrain with `mailbot train`")
+    try:
+        nlp = spacy.load(path / "spacy")
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model at {path}: {exc}") from None
+    table: LemmaTable = load_table(path)
+    model = TrainedModel(path, nlp, Analyzer(nlp, Lemmatizer(table)), meta)
+    _CACHE[path] = (stamp, model)
+    return model
+
+
+def ensure_model(rules_dir: Path, path: Path) -> TrainedModel:
+    """The model at `path`, trained first (with a log line) when missing, of an old format, or trained from
+    a different corpus than rules_dir/training."""
+    training_dir = Path(rules_dir) / "training"
+    meta = read_meta(path)
+    wanted = corpus_fingerprint(training_dir)
+    if meta is None or meta.get("format") != FORMAT_VERSION or meta.get("corpus") != wanted:
+        from mailbot.understand.train import train  # imported here: training is rare
+
+        why = "missing" if meta is None else "out of date"
+        log.info(kv("model_training", reason=why, path=path))
+        summary = train(rules_dir, path)
+        log.info(kv("model_trained", path=path, seconds=round(summary.seconds, 1), examples=summary.examples))
+    return load_model(path)
