@@ -59,21 +59,23 @@ class Pipeline:
         self.clock = clock
 
     def process_batch(self, batch: Sequence[IncomingMail]) -> list[Outcome]:
-        """Process `batch` in order; one Outcome per message, never raising for a single bad message."""
-        parsed = [self._parse(incoming) for incoming in batch]
+        """Process `batch` in order; one Outcome per message, never raising for a single bad message.
+
+        Parsing and classification happen before the write transaction (so the database lock is short);
+        then every message is decided in its own SAVEPOINT and the whole batch is committed at once: a
+        message that raises is rolled back to its savepoint and stored as shunted instead.  Nothing is
+        filed or sent before this commit, so grouping keeps the exactly-once protocol.
+        """
+        parsed = [parse_message(incoming.raw) for incoming in batch]
         fresh = self._unknown(parsed)
         understood = self._understand([p for p in parsed if p.key in fresh])
-        outcomes = []
-        for incoming, mail in zip(batch, parsed):
-            if mail.key not in fresh:
-                outcomes.append(self._known(incoming, mail))
-            else:
-                outcomes.append(self._decide_and_commit(incoming, mail, understood.get(mail.key)))
-                fresh.discard(mail.key)  # a duplicate within the batch is "known" from now on
+        with self.db.session() as session:
+            outcomes = [self._one(session, incoming, mail, understood, fresh)
+                        for incoming, mail in zip(batch, parsed)]
+            self._advance_checkpoint(session, batch)
+        for outcome, mail in zip(outcomes, parsed):
+            self._log(outcome, mail)
         return outcomes
-
-    def _parse(self, incoming: IncomingMail) -> ParsedMail:
-        return parse_message(incoming.raw)
 
     def _unknown(self, parsed: Sequence[ParsedMail]) -> set[str]:
         keys = {p.key for p in parsed}
@@ -95,36 +97,35 @@ class Pipeline:
                 results[mail.key] = exc
         return results
 
-    def _known(self, incoming: IncomingMail, mail: ParsedMail) -> Outcome:
-        """A message already decided (a crash before filing, a rescan, a duplicate): file it, decide nothing."""
-        with self.db.session() as session:
-            row = session.scalars(select(Message).where(Message.key == mail.key)).one()
-            folder = row.target_folder if row.filed_at is None else None
-            self._advance_checkpoint(session, incoming)
-            status, kind = row.status, row.kind
-        return Outcome(mail.key, status, kind, folder, 0, incoming, already_known=True)
-
-    def _decide_and_commit(self, incoming: IncomingMail, mail: ParsedMail,
-                           understanding: Understanding | BaseException | None) -> Outcome:
+    def _one(self, session: Session, incoming: IncomingMail, mail: ParsedMail,
+             understood: dict[str, Understanding | BaseException], fresh: set[str]) -> Outcome:
+        if mail.key not in fresh:
+            return self._known(session, incoming, mail)
+        fresh.discard(mail.key)  # a duplicate later in the batch is "known" from now on
         try:
-            if not isinstance(understanding, Understanding):
-                raise understanding or RuntimeError("message was not classified")
-            return self._commit_decision(incoming, mail, understanding)
+            with session.begin_nested():
+                return self._decide(session, incoming, mail, understood.get(mail.key))
         except Exception as exc:  # noqa: BLE001 - the per-message boundary
-            return self._shunt(incoming, mail, exc)
+            with session.begin_nested():
+                return self._shunt(session, incoming, mail, exc)
 
-    def _commit_decision(self, incoming: IncomingMail, mail: ParsedMail, understanding: Understanding) -> Outcome:
-        with self.db.session() as session:
-            row = self._message_row(incoming, mail, understanding)
-            session.add(row)
-            session.flush()
-            decision = self.desk.decide(session, row, mail, understanding)
-            queued = self._enqueue(session, decision, row)
-            self._apply(row, decision, understanding)
-            self._advance_checkpoint(session, incoming)
-        log.info(kv("decided", key=mail.key, kind=understanding.kind.value, status=row.status,
-                    folder=row.target_folder or "-", replies=queued))
-        log.debug(kv("decided_text", key=mail.key, text=mail.new_text[:2000]))
+    def _known(self, session: Session, incoming: IncomingMail, mail: ParsedMail) -> Outcome:
+        """A message already decided (a crash before filing, a rescan, a duplicate): file it, decide nothing."""
+        row = session.scalars(select(Message).where(Message.key == mail.key)).one()
+        folder = row.target_folder if row.filed_at is None else None
+        return Outcome(mail.key, row.status, row.kind, folder, 0, incoming, already_known=True)
+
+    def _decide(self, session: Session, incoming: IncomingMail, mail: ParsedMail,
+                understanding: Understanding | BaseException | None) -> Outcome:
+        if not isinstance(understanding, Understanding):
+            raise understanding or RuntimeError("message was not classified")
+        row = self._message_row(incoming, mail, understanding)
+        session.add(row)
+        session.flush()
+        decision = self.desk.decide(session, row, mail, understanding)
+        queued = self._enqueue(session, decision, row)
+        self._apply(row, decision, understanding)
+        session.flush()
         return Outcome(mail.key, row.status, row.kind, row.target_folder, queued, incoming)
 
     def _enqueue(self, session: Session, decision: Decision, row: Message) -> int:
@@ -141,19 +142,27 @@ class Pipeline:
         if decision.folder is None:
             row.filed_at = self.clock()  # nothing to file: it stays in the inbox untouched
 
-    def _shunt(self, incoming: IncomingMail, mail: ParsedMail, exc: BaseException) -> Outcome:
+    def _shunt(self, session: Session, incoming: IncomingMail, mail: ParsedMail, exc: BaseException) -> Outcome:
         """Record a message whose processing raised, for a human; the loop goes on."""
         error = f"{type(exc).__name__}: {exc}"
-        log.error(kv("shunted", key=mail.key, error=error))
         log.debug(kv("shunted_trace", key=mail.key, trace="".join(traceback.format_exception(exc))[-4000:]))
         folder = self.settings.folder(self.settings.folders.review)
-        with self.db.session() as session:
-            row = self._message_row(incoming, mail, None)
-            row.status, row.target_folder, row.error = "shunted", folder, error
-            row.reasons = [f"shunted: processing failed ({error[:300]})"]
-            session.add(row)
-            self._advance_checkpoint(session, incoming)
+        row = self._message_row(incoming, mail, None)
+        row.status, row.target_folder, row.error = "shunted", folder, error
+        row.reasons = [f"shunted: processing failed ({error[:300]})"]
+        session.add(row)
+        session.flush()
         return Outcome(mail.key, "shunted", None, folder, 0, incoming, error=error)
+
+    def _log(self, outcome: Outcome, mail: ParsedMail) -> None:
+        if outcome.already_known:
+            log.info(kv("already_known", key=outcome.key, status=outcome.status))
+        elif outcome.error:
+            log.error(kv("shunted", key=outcome.key, error=outcome.error))
+        else:
+            log.info(kv("decided", key=outcome.key, kind=outcome.kind, status=outcome.status,
+                        folder=outcome.folder or "-", replies=outcome.replies))
+            log.debug(kv("decided_text", key=outcome.key, text=mail.new_text[:2000]))
 
     def _message_row(self, incoming: IncomingMail, mail: ParsedMail, u: Understanding | None) -> Message:
         return Message(
@@ -168,13 +177,13 @@ class Pipeline:
             raw=incoming.raw, reasons=list(u.reasons) if u else [], created_at=self.clock(),
         )
 
-    def _advance_checkpoint(self, session: Session, incoming: IncomingMail) -> None:
-        """Remember the highest UID handled in this mailbox (same transaction as the message)."""
-        if incoming.uid is None or incoming.uidvalidity is None:
+    def _advance_checkpoint(self, session: Session, batch: Sequence[IncomingMail]) -> None:
+        """Remember the highest UID handled in this mailbox (same transaction as the messages)."""
+        uids = [m for m in batch if m.uid is not None and m.uidvalidity is not None]
+        if not uids:
             return
-        state = session.get(MailboxState, incoming.mailbox)
-        if state is None or state.uidvalidity != incoming.uidvalidity:
-            state = session.merge(MailboxState(mailbox=incoming.mailbox, uidvalidity=incoming.uidvalidity,
-                                               last_uid=0))
-        state.last_uid = max(state.last_uid or 0, incoming.uid)
-
+        last = max(uids, key=lambda m: m.uid)
+        state = session.get(MailboxState, last.mailbox)
+        if state is None or state.uidvalidity != last.uidvalidity:
+            state = session.merge(MailboxState(mailbox=last.mailbox, uidvalidity=last.uidvalidity, last_uid=0))
+        state.last_uid = max(state.last_uid or 0, last.uid)
