@@ -207,14 +207,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     db = _database(settings)
     now = datetime.now(timezone.utc)
     with db.session() as session:
-        content, reply = digest_now(session, settings, now, record=args.send)
-        if args.send and reply is not None:
+        digest = digest_now(session, settings, now, record=args.send)
+        if args.send:
             from mailbot.act.outbox import enqueue
 
-            enqueue(session, reply, settings.reply_sender, None)
+            enqueue(session, digest, settings.reply_sender, None)
     if args.send:
         return _send_pending(settings, db)
-    print(content.html if args.html else content.text)
+    print(digest.html if args.html else digest.text)
     return 0
 
 

@@ -36,6 +36,7 @@ log = logging.getLogger("mailbot.daemon")
 KEYWORD = "$MailbotFiled"
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
+ONCE_MAX_ATTEMPTS = 6  # `run --once` gives up after ~1+2+4+8+16 s of failed connections
 
 
 class _StopWaiting(Exception):
@@ -67,14 +68,18 @@ class Daemon:
         self._waiting = False
         self._open = False
         self._backoff = BACKOFF_FIRST_S
+        self._last_error: Exception | None = None
 
     # -- public -----------------------------------------------------------------------------------------
 
     def run_once(self) -> RunReport:
         """Process everything waiting, file it, send what is pending (and a due digest); then return."""
         report = RunReport()
+        failures = 0
         while not self._with_reconnect(lambda: self._cycle(report)) and not self.stopping:
-            pass  # a connection error: backed off; try again until everything waiting is done
+            failures += 1  # backed off already; a server that stays away ends the run with its error
+            if failures >= ONCE_MAX_ATTEMPTS:
+                raise self._last_error
         self._close()
         return report
 
@@ -115,6 +120,7 @@ class Daemon:
             self._backoff = BACKOFF_FIRST_S
             return True
         except (MailboxConnectionError, OperationalError) as exc:
+            self._last_error = exc
             log.warning(kv("retrying", error=str(exc).splitlines()[0][:300], retry_in=round(self._backoff, 1)))
             self._close()
             self._sleep(self._backoff)
@@ -136,7 +142,7 @@ class Daemon:
 
         with self.db.session() as session:
             for reply in self.pipeline.desk.reconcile(session):
-                enqueue(session, reply, self.settings.reply_sender, None)
+                enqueue(session, reply, self.settings.reply_sender, None, now=self.clock())
 
     def _checkpoint(self) -> int:
         """The highest UID already handled for the current UIDVALIDITY (0: scan everything)."""
@@ -194,7 +200,7 @@ class Daemon:
         with self.db.session() as session:
             reply = due_digest(session, self.settings, self.clock())
             if reply is not None:
-                enqueue(session, reply, self.settings.reply_sender, None)
+                enqueue(session, reply, self.settings.reply_sender, None, now=self.clock())
                 log.info(kv("digest_queued", to=self.settings.advisor_email))
 
     # -- waiting and signals ----------------------------------------------------------------------------
@@ -252,6 +258,7 @@ def build_daemon(settings: Settings, clock: Callable[[], datetime] | None = None
                                  settings.replies.bot_addresses)
     desk = Desk(settings, settings.rules_path, clock)
     pipeline = Pipeline(settings, db, classifier, desk, clock)
-    daemon = Daemon(settings, db, open_mailbox(settings, secrets), pipeline, make_sender(settings, secrets), clock)
+    daemon = Daemon(settings, db, open_mailbox(settings, secrets), pipeline, make_sender(settings, secrets, clock),
+                    clock)
     daemon.reconcile_capacity()
     return daemon

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -119,6 +119,7 @@ class Pipeline:
                 understanding: Understanding | BaseException | None) -> Outcome:
         if not isinstance(understanding, Understanding):
             raise understanding or RuntimeError("message was not classified")
+        understanding = unreadable_attachments_need_a_human(mail, understanding)
         row = self._message_row(incoming, mail, understanding)
         session.add(row)
         session.flush()
@@ -131,7 +132,7 @@ class Pipeline:
     def _enqueue(self, session: Session, decision: Decision, row: Message) -> int:
         queued = 0
         for reply in decision.replies:
-            if enqueue(session, reply, self.settings.reply_sender, row.id) is not None:
+            if enqueue(session, reply, self.settings.reply_sender, row.id, now=self.clock()) is not None:
                 queued += 1
         return queued
 
@@ -187,3 +188,19 @@ class Pipeline:
         if state is None or state.uidvalidity != last.uidvalidity:
             state = session.merge(MailboxState(mailbox=last.mailbox, uidvalidity=last.uidvalidity, last_uid=0))
         state.last_uid = max(state.last_uid or 0, last.uid)
+
+
+DOCUMENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "application/msword", "text/plain")
+
+
+def unreadable_attachments_need_a_human(mail: ParsedMail, understanding: Understanding) -> Understanding:
+    """A document attachment that could not be read (too large, a zip bomb, a PDF too slow to parse) may hold
+    the very input or names the bot would act on: record why, and let a human decide (no automatic reply;
+    the desk's confidence rule sends it to review)."""
+    problems = [f"attachment {a.filename or a.content_type!r} could not be read: {a.error}"
+                for a in mail.attachments if a.error and (a.content_type in DOCUMENT_TYPES or a.filename)]
+    if not problems:
+        return understanding
+    return replace(understanding, should_reply=False, confidence=0.0,
+                   reasons=understanding.reasons + tuple(problems) + ("sent to review: unreadable attachment",))

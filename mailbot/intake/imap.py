@@ -43,6 +43,7 @@ class ImapMailbox:
         self._permanent_flags: tuple[bytes, ...] = ()
         self._folders: FolderMap | None = None
         self._high_uid: int | None = None  # highest UID pending() has seen; wait() checks beyond it
+        self._idling = False  # inside IDLE: close() must hang up instead of sending LOGOUT
 
     # ------------------------------------------------------------------ connection
     def open(self) -> None:
@@ -67,7 +68,12 @@ class ImapMailbox:
         self._high_uid = None
         if client is None:
             return
+        idling, self._idling = self._idling, False
         try:
+            if idling:
+                # Cut short in IDLE (a signal): the server would not answer LOGOUT before DONE.  Just hang up.
+                client.shutdown()
+                return
             client.socket().settimeout(CLOSE_TIMEOUT_S)
             client.logout()
         except Exception:  # noqa: BLE001 - closing must never raise; the connection may already be dead
@@ -221,7 +227,9 @@ class ImapMailbox:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             client.idle()
+            self._idling = True
             news = self._idle_segment(client, min(remaining, self.settings.idle_renew))
+            self._idling = False
             _text, responses = client.idle_done()  # raises if the server went away meanwhile
             if news or _announces_mail(responses):
                 return True

@@ -68,6 +68,9 @@ def document_kind(filename: str | None, content_type: str) -> str | None:
     return None
 
 
+OMITTED_MARK = b"[omitted by mailbot:"
+
+
 def extract_text(
     filename: str | None,
     content_type: str,
@@ -82,6 +85,10 @@ def extract_text(
     limits = limits or AttachmentLimits()
     kind = document_kind(filename, content_type)
     size = len(payload)
+    if payload.startswith(OMITTED_MARK):
+        # Dropped before parsing (see mime.drop_oversized_parts): the real size is in the marker.
+        marker = payload[len(OMITTED_MARK):].split(b"]", 1)[0]
+        return Attachment(filename, content_type, size, error=marker.decode("ascii", "replace").strip())
     if kind is None:
         return Attachment(filename, content_type, size)
     if size > limits.max_bytes:

@@ -16,10 +16,12 @@ instead (policy.default, then compat32).  Either way the parsed tree is then wal
 
 from __future__ import annotations
 
+import base64
 import email
 import email.parser
 import email.policy
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -28,7 +30,7 @@ import mailparser
 from mailparser.exceptions import MailParserRecursionError
 
 from mailbot.domain import ParsedMail
-from mailbot.parse.attachments import AttachmentLimits
+from mailbot.parse.attachments import OMITTED_MARK, AttachmentLimits
 from mailbot.parse.headers import (
     clean_address,
     decode_header_value,
@@ -60,16 +62,27 @@ class _Reading:
     html: tuple[str, ...]
 
 
+MAILPARSER_MAX_BYTES = 4 * 1024 * 1024
+
+
 def parse_message(raw: bytes, limits: AttachmentLimits | None = None) -> ParsedMail:
     """Parse one raw message.  Never raises; see the module docstring for how each part is read."""
     data = _as_bytes(raw)
     limits = limits or AttachmentLimits()
     defects: list[str] = []
     readers = [_read_with_mailparser, _read_with_default_policy, _read_with_compat32, _read_headers_only]
+    if len(data) > MAILPARSER_MAX_BYTES:
+        # mail-parser holds several decoded and re-encoded copies of every part (~13x the message size
+        # measured for a 50 MB attachment): drop oversized encoded parts first, and read with the stdlib.
+        data_for_parsing = drop_oversized_parts(data, limits.max_bytes, defects)
+        readers.pop(0)
+        defects.append(f"message of {len(data)} bytes read without mail-parser (memory bound)")
+    else:
+        data_for_parsing = data
     while readers:
         reader = readers.pop(0)
         try:
-            reading = reader(data, defects)
+            reading = reader(data_for_parsing, defects)
             if reading is not None:
                 return _assemble(data, reading, limits, defects)
         except Exception as exc:  # the next reader is the fallback; the failure is recorded
@@ -78,6 +91,25 @@ def parse_message(raw: bytes, limits: AttachmentLimits | None = None) -> ParsedM
             if isinstance(exc, (RecursionError, MailParserRecursionError)):
                 readers = [_read_headers_only]  # the full readers share the recursive parser
     return _bare(data, defects)
+
+
+# A base64 body: at least ~100 KB of full-length base64 lines.
+_BASE64_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{60,}={0,2}\r?\n){1300,}")
+
+
+def drop_oversized_parts(data: bytes, max_bytes: int, defects: list[str]) -> bytes:
+    """Replace every base64 body that decodes to more than `max_bytes` by a short base64 marker, so the
+    parser never holds it.  The attachment then reports the marker as its error ("too large")."""
+    def shrink(match: re.Match[bytes]) -> bytes:
+        size = (match.end() - match.start()) * 3 // 4
+        if size <= max_bytes:
+            return match.group(0)
+        defects.append(f"omitted an encoded part of about {size} bytes before parsing (limit {max_bytes})")
+        marker = OMITTED_MARK + f" too large, about {size} bytes, limit {max_bytes}]".encode()
+        newline = b"\r\n" if match.group(0).endswith(b"\r\n") else b"\n"
+        return base64.b64encode(marker) + newline
+
+    return _BASE64_RUN.sub(shrink, data)
 
 
 def _as_bytes(raw: object) -> bytes:
@@ -193,7 +225,7 @@ def _assemble(data: bytes, reading: _Reading, limits: AttachmentLimits, defects:
     message_id = normalise_msgid(first.get("message-id"))
     sender_name, sender = reading.senders[0] if reading.senders else ("", "")
     return ParsedMail(
-        key=message_id or _hash_key(data),
+        key=_key(message_id, data),
         message_id=message_id,
         from_addr=sender,
         from_name=sender_name,
@@ -236,6 +268,15 @@ def _content_type(message: Message) -> str:
 
 def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value for value in values if value))
+
+
+def _key(message_id: str | None, data: bytes) -> str:
+    """The dedup key: the Message-ID when it is a sane one (printable, fits the key column), else a hash."""
+    if not message_id:
+        return _hash_key(data)
+    if len(message_id) > 500 or not message_id.isprintable():
+        return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return message_id
 
 
 def _hash_key(data: bytes) -> str:

@@ -11,6 +11,29 @@ from datetime import date, datetime, timezone
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class Str(TypeDecorator):
+    """A string column that stores what mail may contain: NUL characters removed (PostgreSQL refuses them,
+    and broken mail has them) and values cut to the column's length (PostgreSQL refuses longer ones, SQLite
+    would silently keep them).  The guard lives here, at the storage boundary, so every writer gets it."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's signature
+        if value is None:
+            return None
+        value = str(value).replace("\x00", "")
+        length = getattr(self.impl, "length", None)
+        return value[:length] if length else value
+
+
+class LongText(Str):
+    """Str without a length limit (TEXT)."""
+
+    impl = Text
 
 
 def utcnow() -> datetime:
@@ -25,7 +48,7 @@ class MailboxState(Base):
     """Where intake is in one mailbox: UIDVALIDITY and the highest UID fully handled."""
 
     __tablename__ = "mailbox_state"
-    mailbox: Mapped[str] = mapped_column(String(255), primary_key=True)
+    mailbox: Mapped[str] = mapped_column(Str(255), primary_key=True)
     # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: BigInteger so PostgreSQL's int4 never overflows.
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -37,30 +60,30 @@ class Message(Base):
 
     __tablename__ = "messages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(512), unique=True)
-    message_id: Mapped[str | None] = mapped_column(String(998))
-    mailbox: Mapped[str | None] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(Str(512), unique=True)
+    message_id: Mapped[str | None] = mapped_column(Str(998))
+    mailbox: Mapped[str | None] = mapped_column(Str(255))
     uid: Mapped[int | None] = mapped_column(BigInteger)
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
-    source_path: Mapped[str | None] = mapped_column(Text)
-    sender: Mapped[str | None] = mapped_column(String(320), index=True)
-    sender_name: Mapped[str | None] = mapped_column(String(255))
-    subject: Mapped[str | None] = mapped_column(Text)
+    source_path: Mapped[str | None] = mapped_column(LongText())
+    sender: Mapped[str | None] = mapped_column(Str(320), index=True)
+    sender_name: Mapped[str | None] = mapped_column(Str(255))
+    subject: Mapped[str | None] = mapped_column(LongText())
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    kind: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[str | None] = mapped_column(Str(32), index=True)
     has_input: Mapped[bool] = mapped_column(Boolean, default=False)
     focus_areas: Mapped[list] = mapped_column(JSON, default=list)
     seats: Mapped[int | None] = mapped_column(Integer)
-    organization: Mapped[str | None] = mapped_column(String(255))
-    language: Mapped[str | None] = mapped_column(String(8))
+    organization: Mapped[str | None] = mapped_column(Str(255))
+    language: Mapped[str | None] = mapped_column(Str(8))
     confidence: Mapped[float | None] = mapped_column(Float)
     should_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     # decided -> filed; or ignored (left in the inbox); review (filed for a human); shunted (error)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    target_folder: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(Str(16), index=True)
+    target_folder: Mapped[str | None] = mapped_column(Str(255))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
-    error: Mapped[str | None] = mapped_column(Text)
-    new_text: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(LongText())
+    new_text: Mapped[str | None] = mapped_column(LongText())
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -69,8 +92,8 @@ class Message(Base):
 class Organization(Base):
     __tablename__ = "organizations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
-    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(Str(255))
+    domain: Mapped[str | None] = mapped_column(Str(255), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -80,11 +103,11 @@ class Registration(Base):
     __tablename__ = "registrations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    contact_email: Mapped[str] = mapped_column(String(320), index=True)
-    contact_name: Mapped[str | None] = mapped_column(String(255))
+    contact_email: Mapped[str] = mapped_column(Str(320), index=True)
+    contact_name: Mapped[str | None] = mapped_column(Str(255))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    focus_area: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str | None] = mapped_column(String(8))
+    focus_area: Mapped[str | None] = mapped_column(Str(64))
+    language: Mapped[str | None] = mapped_column(Str(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organization: Mapped[Organization | None] = relationship()
     attendees: Mapped[list[Attendee]] = relationship(back_populates="registration", order_by="Attendee.id")
@@ -96,10 +119,10 @@ class Attendee(Base):
     __tablename__ = "attendees"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
-    name: Mapped[str | None] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(320))
-    title: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), index=True)  # confirmed | waitlisted | cancelled
+    name: Mapped[str | None] = mapped_column(Str(255))
+    email: Mapped[str | None] = mapped_column(Str(320))
+    title: Mapped[str | None] = mapped_column(Str(255))
+    status: Mapped[str] = mapped_column(Str(16), index=True)  # confirmed | waitlisted | cancelled
     queue_position: Mapped[int | None] = mapped_column(Integer)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -114,8 +137,8 @@ class SeatEvent(Base):
     __tablename__ = "seat_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id"))
-    action: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Str(32))
+    detail: Mapped[str | None] = mapped_column(LongText())
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -126,12 +149,12 @@ class Input(Base):
     __tablename__ = "inputs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
-    organization: Mapped[str | None] = mapped_column(String(255))
-    sender: Mapped[str | None] = mapped_column(String(320))
+    organization: Mapped[str | None] = mapped_column(Str(255))
+    sender: Mapped[str | None] = mapped_column(Str(320))
     focus_areas: Mapped[list] = mapped_column(JSON, default=list)
-    primary_area: Mapped[str | None] = mapped_column(String(64), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    attachment_text: Mapped[str | None] = mapped_column(Text)
+    primary_area: Mapped[str | None] = mapped_column(Str(64), index=True)
+    text: Mapped[str] = mapped_column(LongText())
+    attachment_text: Mapped[str | None] = mapped_column(LongText())
     key_terms: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -142,16 +165,16 @@ class OutboxItem(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(512), unique=True)
+    message_id: Mapped[str] = mapped_column(Str(512), unique=True)
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(64))
-    recipient: Mapped[str] = mapped_column(String(320), index=True)
-    subject: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Str(64))
+    recipient: Mapped[str] = mapped_column(Str(320), index=True)
+    subject: Mapped[str] = mapped_column(LongText())
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | sent | failed
+    status: Mapped[str] = mapped_column(Str(16), index=True)  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(LongText())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -163,23 +186,23 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    outbox_message_id: Mapped[str | None] = mapped_column(String(512))
+    outbox_message_id: Mapped[str | None] = mapped_column(Str(512))
 
 
 class Setting(Base):
     """Values changed at run time (e.g. `mailbot capacity set N`)."""
 
     __tablename__ = "settings"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Str(64), primary_key=True)
+    value: Mapped[str] = mapped_column(LongText())
 
 
 class Lease(Base):
     """Which process owns a mailbox (SQLite; PostgreSQL uses an advisory lock)."""
 
     __tablename__ = "leases"
-    name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Str(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(Str(255))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -6,7 +6,8 @@ Layers, in order (each leaves its reasons):
    message's content only when the forwarder wrote almost nothing and it is not our own mail.
 3. Intent rules (intent.py) give named log-odds boosts per kind; 4. the kind classifier gives the rest:
    combined = softmax(log p_model + Σ rule weights).
-5. A registration/cancellation/input below `min_confidence`, or a conflict (another kind on top while the
+5. A registration/cancellation/input below `min_confidence`, off the workshop's topic (intent.Domain) or
+   contested (only the model for it, rules for another kind), or a conflict (another kind on top while the
    reply kinds together weigh CONFLICT_WEIGHT) → `question`, unanswered (a human looks).  List/bulk mail
    that is not confidently a registration, cancellation or input → `other`.
 Focus areas combine the area classifier with the lexicon (focus.py); details come from extract.py.
@@ -29,9 +30,11 @@ from mailbot.understand.model import Prediction, TrainedModel, ensure_model
 from mailbot.understand.nlp import Analysis, sender_text
 
 REPLY_KINDS = frozenset({Kind.REGISTRATION, Kind.CANCELLATION, Kind.INPUT})
+AUTOMATIC_KINDS = frozenset({Kind.AUTO_REPLY, Kind.BOUNCE})
 MODEL_FLOOR = 0.01  # a kind the model never saw still gets a chance when rules speak for it
 MAX_RULE_BOOST = 4.0  # per kind: many weak hints never outweigh everything else
-CONFLICT_WEIGHT = 0.5  # a non-reply guess with this much on reply kinds is a conflict for a human
+CONFLICT_WEIGHT = 0.5  # a non-reply guess with this much on the reply kinds is a conflict for a human
+CONTESTED_CONFIDENCE = 0.8  # a reply kind no rule speaks for, while rules speak for another, needs this much
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class Classifier:
     """Loaded once (rules, loop guard, model), then pure: `classify` has no side effects."""
 
     def __init__(self, model: TrainedModel, intents: IntentRules, lexicon: FocusLexicon, loopguard: LoopGuard,
-                 min_confidence: float = 0.6, bot_addresses: Sequence[str] = (), rules_dir: Path | None = None) -> None:
+                 min_confidence: float = 0.6, bot_addresses: Sequence[str] = (),
+                 rules_dir: Path | None = None) -> None:
         self.rules_dir = rules_dir  # for extract.py's rules; None = the shipped rules
         self.model = model
         self.intents = intents
@@ -102,7 +106,8 @@ class Classifier:
         """An auto-reply or bounce: no reply, no intent; the organisation for an auto-reply's sender."""
         understanding = Understanding(
             kind=guard.kind, language=detect_language(mail.new_text or mail.text, self.rules_dir),
-            should_reply=False, confidence=1.0, reasons=tuple(f"loopguard {r}" for r in guard.reasons))
+            should_reply=False, confidence=1.0,
+            reasons=tuple(f"loopguard {r}" for r in guard.reasons) + tuple(attachment_problems(mail)))
         return self._with_details(mail, understanding)
 
     def _understand(self, mail: ParsedMail, guard: LoopVerdict, analysis: Analysis,
@@ -111,11 +116,13 @@ class Classifier:
         fired = self.intents.run(facts)
         combined = combine(prediction.kinds, fired)
         best, confidence = max(combined.items(), key=lambda item: (item[1], item[0] == Kind.QUESTION))
-        kind, decision = self._settle(best, confidence, combined, guard, facts)
         areas = self.lexicon.score(analysis)
+        off_topic = self.intents.domain.problem(mail, facts, fired, analysis.words, analysis.known_share,
+                                                sum(a.score for a in areas.values()), confidence)
+        kind, decision = self._settle(best, confidence, combined, guard, facts, off_topic, contested(best, fired))
         focus, key_terms, focus_reason = self._focus(kind, prediction, areas)
         has_input, input_reason = self._has_input(kind, facts, areas)
-        reasons = [f"loopguard {r}" for r in guard.reasons]
+        reasons = [f"loopguard {r}" for r in guard.reasons] + attachment_problems(mail)
         reasons += [f"intent {v.explain()} → {v.outcome} +{v.weight:g}" for v in fired]
         reasons.append("model: " + ", ".join(f"{k} {p:.2f}" for k, p in prediction.top_kinds(3)))
         reasons += [r for r in (decision, focus_reason, input_reason) if r]
@@ -140,16 +147,24 @@ class Classifier:
             reasons=understanding.reasons + tuple(f"extract {r}" for r in details.reasons))
 
     def _settle(self, kind: Kind, confidence: float, combined: dict[Kind, float], guard: LoopVerdict,
-                facts: IntentFacts) -> tuple[Kind, str]:
+                facts: IntentFacts, off_topic: str | None, contested: str | None) -> tuple[Kind, str]:
         """Apply the fallbacks; (kind, the decision's reason).  List/bulk/no-reply mail that is not surely a
         registration, cancellation or input is `other`.  An unsure registration/cancellation/input, or a
         non-reply kind that leaves much weight on the reply kinds, goes to review as `question`.  An
         unsure `other` or `question` with little weight on the reply kinds stays what it is: it is
-        answered by nobody either way."""
+        answered by nobody either way.  A registration/cancellation/input that is `off_topic` (intent.Domain),
+        or that only the model supports while rules speak for other kinds (`contested`), goes to review too."""
         sure = confidence >= self.min_confidence
         reply_weight = sum(p for k, p in combined.items() if k in REPLY_KINDS)
         if (facts.bulk_headers or guard.no_reply) and not (sure and kind in REPLY_KINDS):
+            if kind in AUTOMATIC_KINDS:  # the text says what the loop guard's evidence alone could not
+                return kind, f"decision: {kind} {confidence:.2f} (no-reply mail)"
             return Kind.OTHER, f"decision: other (list/bulk or no-reply mail, best guess {kind} {confidence:.2f})"
+        if kind in REPLY_KINDS and off_topic:
+            return Kind.QUESTION, f"decision: question for review (best guess {kind} {confidence:.2f}, but {off_topic})"
+        if kind in REPLY_KINDS and contested and confidence < CONTESTED_CONFIDENCE:
+            return Kind.QUESTION, (f"decision: question for review (best guess {kind} {confidence:.2f} from the "
+                                   f"model alone, while rules speak for {contested})")
         if kind in REPLY_KINDS and not sure:
             return Kind.QUESTION, (f"decision: question for review (best guess {kind} {confidence:.2f} "
                                    f"< {self.min_confidence:g})")
@@ -198,6 +213,22 @@ class Classifier:
             return False, None
         reason = self.intents.substance.check(facts, max((a.score for a in areas.values()), default=0.0))
         return reason is not None, reason
+
+
+def attachment_problems(mail: ParsedMail) -> list[str]:
+    """A reason for each attachment whose text could not be read (too large, a zip bomb, a time limit):
+    its content did not count, and the advisor should know."""
+    return [f"attachment {a.filename or a.content_type}: {a.error} (its text was not read)"
+            for a in mail.attachments if a.error]
+
+
+def contested(kind: Kind, fired: Sequence[Verdict]) -> str | None:
+    """The other kinds rules speak for, when none speaks for `kind` (e.g. a question the model reads as a
+    registration because it thanks for the invitation), else None."""
+    if any(v.outcome == kind.value for v in fired):
+        return None
+    others = sorted({v.outcome for v in fired})
+    return ", ".join(others) or None
 
 
 def combine(model: dict[str, float], fired: Sequence[Verdict]) -> dict[Kind, float]:

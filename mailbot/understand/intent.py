@@ -10,17 +10,15 @@ that kind by the classifier.  `Substance` decides whether a registration also ca
 from __future__ import annotations
 
 import re
-import re._constants as _constants
-import re._parser as _parser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mailbot.domain import Kind, ParsedMail
 from mailbot.errors import RulesError
 from mailbot.rulebook import RuleSet, Verdict, run_rules
-from mailbot.understand.focus import read_rules_toml
+from mailbot.understand.focus import WordPattern, compile_patterns, read_rules_toml
 from mailbot.understand.nlp import MAX_BODY_CHARS, clean_subject
 
 FILE_NAME = "intents.toml"
@@ -188,12 +186,43 @@ class Substance:
         return None
 
 
-class IntentRules:
-    """The selected intent rules, in order, and the substance settings."""
+@dataclass(frozen=True)
+class Domain:
+    """Whether a message is about the workshop at all, and in a language the bot answers.  Only such mail
+    is answered automatically: a long foreign newsletter must not be thanked for its "input"."""
 
-    def __init__(self, rules: tuple, substance: Substance) -> None:
+    words: tuple[WordPattern, ...]
+    min_known_share: float
+    min_words: int
+    min_area_score: float
+    min_model_confidence: float
+    kinds: frozenset[str]  # the kinds of the rules whose firing shows the message is for us
+    phrase_rules: frozenset[str] = frozenset()  # the [pattern.*] rules (an attachment alone shows nothing)
+
+    def problem(self, mail: ParsedMail, facts: IntentFacts, fired: tuple[Verdict, ...], analysis_words: int,
+                known_share: float, area_score: float, confidence: float) -> str | None:
+        """Why the message is not clearly for us, or None when it is: a phrase rule of `kinds` fired or a workshop
+        word occurs; else, in a recognisable language, its focus-area score or the model's confidence
+        is high enough."""
+        if any(v.outcome in self.kinds and v.rule in self.phrase_rules for v in fired):
+            return None
+        context = normalise(f"{mail.subject} {facts.body} {mail.quoted[:2000]} {facts.attachments[:2000]}")
+        if any(word.search(context) for word in self.words):
+            return None
+        if analysis_words >= self.min_words and known_share < self.min_known_share:
+            return f"only {known_share:.0%} of its words are Norwegian or English"
+        if area_score >= self.min_area_score or confidence >= self.min_model_confidence:
+            return None
+        return "nothing in it is about the workshop or the climate strategy"
+
+
+class IntentRules:
+    """The selected intent rules, in order, and the substance and domain settings."""
+
+    def __init__(self, rules: tuple, substance: Substance, domain: Domain) -> None:
         self.rules = rules
         self.substance = substance
+        self.domain = domain
 
     @classmethod
     def load(cls, rules_dir: Path) -> IntentRules:
@@ -215,7 +244,8 @@ class IntentRules:
         unlisted = set(patterns) - set(order)
         if unlisted:
             raise RulesError(source, f"pattern rule(s) not listed in order: {', '.join(sorted(unlisted))}")
-        return cls(selected, _substance(data.get("substance", {}), source))
+        domain = replace(_domain_settings(data.get("domain", {}), source), phrase_rules=frozenset(patterns))
+        return cls(selected, _substance(data.get("substance", {}), source), domain)
 
     def run(self, facts: IntentFacts) -> tuple[Verdict, ...]:
         return run_rules(self.rules, facts)
@@ -261,101 +291,32 @@ def _pattern_rule(name: str, table: dict, source: str) -> PatternRule:
     field = table.get("field", "text")
     if field not in FIELDS:
         raise RulesError(source, f"{key}.field must be one of {', '.join(FIELDS)}, got {field!r}")
-    patterns = _compile(table.get("patterns"), f"{key}.patterns", source)
+    patterns = compile_patterns(table.get("patterns"), f"{key}.patterns", source)
     if not patterns:
         raise RulesError(source, f"{key}.patterns must list at least one pattern")
-    return PatternRule(name, kind, weight, field, patterns, _compile(table.get("unless", []), f"{key}.unless", source))
+    unless = compile_patterns(table.get("unless", []), f"{key}.unless", source)
+    return PatternRule(name, kind, weight, field, patterns, unless)
 
 
-class WordPattern:
-    """A compiled pattern that searches like `re.search`, but fast when it starts with `\\b`.
-
-    A leading `\\b` stops Python's regex engine from skipping ahead to the pattern's first letters, which
-    makes a search ~20 times slower; so the pattern is compiled without it and the word boundary is checked
-    at each candidate match instead (same result)."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        self.leading_boundary = pattern.startswith("\\b") and not pattern.startswith("\\b|")
-        self._compiled = re.compile(pattern[2:] if self.leading_boundary else pattern)
-        if self.leading_boundary:
-            re.compile(pattern)  # the original must be valid too
-        self.gate = literal_gate(pattern)
-
-    def search(self, text: str) -> re.Match | None:
-        if self.gate and not any(literal in text for literal in self.gate):
-            return None  # a substring test is ~50 times cheaper than a regex scan that finds nothing
-        if not self.leading_boundary:
-            return self._compiled.search(text)
-        pos = 0
-        while (match := self._compiled.search(text, pos)) is not None:
-            start = match.start()
-            before = start > 0 and _is_word_char(text[start - 1])
-            after = start < len(text) and _is_word_char(text[start])
-            if before != after:  # exactly what \b means
-                return match
-            pos = start + 1
-        return None
-
-
-def literal_gate(pattern: str) -> tuple[str, ...] | None:
-    """Strings of which one must occur in any text `pattern` matches (the longest such required literal, or a
-    required alternation's literal starts), or None when there is no useful one (shorter than 3)."""
-    try:
-        parsed = _parser.parse(pattern)
-    except re.error:
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    gates = [alts for alts in _required_literals(list(parsed)) if min(map(len, alts)) >= 3]
-    return max(gates, key=lambda alts: min(map(len, alts)), default=None)
-
-
-def _required_literals(items: list) -> list[tuple[str, ...]]:
-    """For a parsed sequence: tuples of alternatives, one of each tuple occurring in every match."""
-    found: list[tuple[str, ...]] = []
-    run: list[str] = []
-    for op, arg in items:
-        if op is _constants.LITERAL:
-            run.append(chr(arg))
-            continue
-        if run:
-            found.append(("".join(run),))
-            run = []
-        if op is _constants.SUBPATTERN:
-            found += _required_literals(list(arg[-1]))
-        elif op is _constants.BRANCH:
-            starts = [_leading_literal(list(branch)) for branch in arg[1]]
-            if all(starts):
-                found.append(tuple(starts))
-    if run:
-        found.append(("".join(run),))
-    return found
-
-
-def _leading_literal(items: list) -> str:
-    chars = []
-    for op, arg in items:
-        if op is not _constants.LITERAL:
-            break
-        chars.append(chr(arg))
-    return "".join(chars)
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _compile(value: Any, key: str, source: str) -> tuple[WordPattern, ...]:
-    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-        raise RulesError(source, f"{key} must be a list of strings")
-    compiled = []
-    for pattern in value:
-        try:
-            compiled.append(WordPattern(pattern))
-        except re.error as exc:
-            raise RulesError(source, f"{key}: bad pattern {pattern!r}: {exc}") from None
-    return tuple(compiled)
+def _domain_settings(table: Any, source: str) -> Domain:
+    if not isinstance(table, dict):
+        raise RulesError(source, "[domain] must be a table")
+    unknown = set(table) - {"words", "min_known_share", "min_words", "min_area_score", "min_model_confidence",
+                            "rule_kinds"}
+    if unknown:
+        raise RulesError(source, f"domain: unknown key(s) {', '.join(sorted(unknown))}")
+    numbers = {key: table.get(key, default) for key, default in
+               (("min_known_share", 0.5), ("min_words", 8), ("min_area_score", 4.0),
+                ("min_model_confidence", 0.9))}
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RulesError(source, f"domain.{key} must be a number, got {value!r}")
+    kinds = table.get("rule_kinds", ["registration", "cancellation", "input"])
+    if not isinstance(kinds, list) or any(k not in {r.value for r in RULE_KINDS} for k in kinds):
+        raise RulesError(source, f"domain.rule_kinds must list kinds, got {kinds!r}")
+    return Domain(compile_patterns(table.get("words", []), "domain.words", source), float(numbers["min_known_share"]),
+                  int(numbers["min_words"]), float(numbers["min_area_score"]),
+                  float(numbers["min_model_confidence"]), frozenset(kinds))
 
 
 def _substance(table: Any, source: str) -> Substance:
@@ -365,4 +326,5 @@ def _substance(table: Any, source: str) -> Substance:
     min_score = table.get("min_area_score", 4.0)
     if not isinstance(min_words, int) or not isinstance(min_score, int | float):
         raise RulesError(source, "substance.min_words and substance.min_area_score must be numbers")
-    return Substance(min_words, float(min_score), _compile(table.get("markers", []), "substance.markers", source))
+    markers = compile_patterns(table.get("markers", []), "substance.markers", source)
+    return Substance(min_words, float(min_score), markers)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,21 +91,31 @@ class TrainedModel:
 
 
 def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: Path) -> None:
-    """Write a model directory atomically: build it beside `path`, then swap it in."""
+    """Write a model directory: build it in a private staging directory beside `path`, then swap it in, so
+    a reader never sees half a model and two processes training at once do not trip over each other."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(path.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    nlp.to_disk(staging / "spacy")
-    shutil.copy2(Path(table_dir) / "lemmas.tsv.gz", staging / "lemmas.tsv.gz")
-    (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    old = path.with_name(path.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        path.rename(old)
-    staging.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    try:
+        nlp.to_disk(staging / "spacy")
+        shutil.copy2(Path(table_dir) / "lemmas.tsv.gz", staging / "lemmas.tsv.gz")
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _swap_in(staging, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, path: Path) -> None:
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    try:
+        if path.exists():
+            path.rename(old / "model")
+        staging.rename(path)
+    except OSError:
+        if not (path / "meta.json").exists():  # another process's model is in place: fine, else a real error
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from functools import cached_property
 
 import spacy
 from spacy.attrs import IS_DIGIT, IS_PUNCT, IS_SPACE, LIKE_EMAIL, LIKE_NUM, LIKE_URL, LOWER
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.lang.nb.stop_words import STOP_WORDS
 from spacy.language import Language as SpacyLanguage
 
@@ -27,6 +28,7 @@ from mailbot.understand.lemmas import LemmaTable
 
 MIN_PART = 3
 MAX_WORD = 40  # longer "words" are not lemmatised or split (the longest Ordbank compounds are ~35 letters)
+MAX_CHUNK = 100  # longer runs without white space are dropped before tokenizing (see `tokenizable`)
 LINKING_LETTERS = ("s", "e")
 MAX_DEPTH = 2
 CACHE_LIMIT = 200_000  # words; a daemon sees an open-ended vocabulary, so the memo is cleared when full
@@ -52,6 +54,7 @@ class Lemmatizer:
     def __init__(self, table: LemmaTable) -> None:
         self.table = table
         self._lemmas: dict[str, str] = {}
+        self._unknown: set[str] = set()
         self._parts: dict[str, tuple[str, ...]] = {}
 
     def lemma(self, word: str) -> str:
@@ -66,10 +69,18 @@ class Lemmatizer:
         if lemma is None:
             split = self._split(word, MAX_DEPTH)
             lemma = word[: split[1]] + split[0][-1] if split else word
+            if not split:
+                self._unknown.add(word)
         if len(self._lemmas) >= CACHE_LIMIT:
             self._lemmas.clear()
+            self._unknown.clear()
         self._lemmas[word] = lemma
         return lemma
+
+    def is_word(self, word: str) -> bool:
+        """Whether a lower-case word is Norwegian (known, or a compound of known words) or an English
+        function word.  Call after `lemma(word)`, which records the unknown ones."""
+        return word not in self._unknown or word in ENGLISH_STOP_WORDS
 
     def known(self, word: str) -> str | None:
         """The lemma of a word the table knows, directly, as a genitive (kommunens), or by an ending the
@@ -144,6 +155,13 @@ class Analysis:
     tokens: tuple[str, ...]
     lemmas: tuple[str, ...]
     compounds: tuple[tuple[str, tuple[str, ...]], ...]
+    words: int = 0  # alphabetic tokens ...
+    known_words: int = 0  # ... of which Norwegian or English function words (Lemmatizer.is_word)
+
+    @property
+    def known_share(self) -> float:
+        """How much of the text is recognisably Norwegian or English (1.0 for a text without words)."""
+        return self.known_words / self.words if self.words else 1.0
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -177,16 +195,18 @@ class Analyzer:
         self.lemmatizer = lemmatizer
 
     def analyse(self, text: str) -> Analysis:
-        return self._analyse_doc(self.nlp.make_doc(text))
+        return self._analyse_doc(self.nlp.make_doc(tokenizable(text)))
 
     def analyse_many(self, texts: list[str]) -> list[Analysis]:
-        return [self._analyse_doc(doc) for doc in self.nlp.tokenizer.pipe(texts, batch_size=256)]
+        prepared = [tokenizable(text) for text in texts]
+        return [self._analyse_doc(doc) for doc in self.nlp.tokenizer.pipe(prepared, batch_size=256)]
 
     def _analyse_doc(self, doc) -> Analysis:
         tokens: list[str] = []
         lemmas: list[str] = []
         compounds: list[tuple[str, tuple[str, ...]]] = []
-        lemma_of, parts_of = self.lemmatizer.lemma, self.lemmatizer.parts
+        lemma_of, parts_of, is_word = self.lemmatizer.lemma, self.lemmatizer.parts, self.lemmatizer.is_word
+        words = known = 0
         strings = doc.vocab.strings
         # One array read instead of a Token object per word: about twice as fast on long texts.
         for lower, space, punct, email, url, digit, num in doc.to_array(TOKEN_ATTRS).tolist():
@@ -199,11 +219,23 @@ class Analyzer:
                 continue
             lemma = lemma_of(word)
             lemmas.append(lemma)
+            words += 1
+            known += is_word(word)
             if len(word) >= 2 * MIN_PART:
                 parts = parts_of(word)
                 if parts:
                     compounds.append((lemma, parts))
-        return Analysis(tuple(tokens), tuple(lemmas), tuple(compounds))
+        return Analysis(tuple(tokens), tuple(lemmas), tuple(compounds), words, known)
+
+
+_LONG_CHUNK = re.compile(r"\S{%d,}" % MAX_CHUNK)
+
+
+def tokenizable(text: str) -> str:
+    """`text` without runs of MAX_CHUNK or more non-space characters (base64, ASCII art, ">>>>" walls):
+    spaCy's tokenizer takes quadratic time on them (a 20,000-character run took 100 s), and no word is
+    that long."""
+    return _LONG_CHUNK.sub(" ", text) if len(text) > MAX_CHUNK else text
 
 
 TOKEN_ATTRS = [LOWER, IS_SPACE, IS_PUNCT, LIKE_EMAIL, LIKE_URL, IS_DIGIT, LIKE_NUM]

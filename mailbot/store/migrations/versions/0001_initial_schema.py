@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:57:22.440409
+Create Date: 2026-11-29 11:05:09.069854
 """
 from alembic import op
 import sqlalchemy as sa
