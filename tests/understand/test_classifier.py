@@ -5,6 +5,10 @@ Uses the shipped rules and the default model (data/model, trained on first use f
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
 import pytest
 from builders import HOST, make_mail
 
@@ -12,6 +16,7 @@ from mailbot.config import default_model_path, default_rules_path
 from mailbot.domain import Attachment, FocusArea, Kind
 from mailbot.rulebook import Verdict
 from mailbot.understand.classifier import Classifier, combine
+from mailbot.understand.evaluate import classify_files, evaluate
 
 BOT = (HOST,)
 
@@ -122,3 +127,67 @@ def test_combine_adds_rule_weights_to_model_log_odds():
     assert boosted[Kind.REGISTRATION] > 0.8 and sum(boosted.values()) == pytest.approx(1.0)
     # A kind only a rule names still competes.
     assert combine(model, [Verdict("r", "auto_reply", "x", 3.0)])[Kind.AUTO_REPLY] > 0
+
+
+REALWORLD = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "realworld"
+
+
+@pytest.mark.skipif(not (REALWORLD / "MANIFEST.tsv").is_file(), reason="real-world corpus not found")
+def test_real_world_mail_is_never_answered(classifier):
+    """1,471 real messages from mail projects' test suites (bounces, auto-replies, spam, broken MIME, foreign
+    languages): none is about the workshop, so none may get a reply, and none may crash a batch."""
+    with (REALWORLD / "MANIFEST.tsv").open(encoding="utf-8") as handle:
+        files = [REALWORLD / row["file"] for row in csv.DictReader(handle, delimiter="\t")]
+    results = list(classify_files(files, classifier))
+    assert len(results) == len(files) > 1400
+    assert all(set(r) >= {"file", "kind", "should_reply", "reasons"} for r in results)
+    answered = [r["file"] for r in results if r["should_reply"]]
+    assert answered == []
+
+
+JSON_KEYS = ["file", "kind", "has_input", "focus_areas", "seats", "attendees", "organization", "language",
+             "should_reply", "confidence", "reasons"]
+
+
+def _eml(path: Path, subject: str, body: str) -> Path:
+    path.write_bytes((f"From: Kari Nordby <kari@holmen-transport.example>\r\nTo: {HOST}\r\nSubject: {subject}\r\n"
+                      f"Message-ID: <{path.stem}@holmen-transport.example>\r\nContent-Type: text/plain; "
+                      f"charset=utf-8\r\n\r\n{body}\r\n").encode("utf-8"))
+    return path
+
+
+def test_classify_files_gives_the_cli_json_objects(classifier, tmp_path):
+    good = _eml(tmp_path / "a.eml", "Påmelding", "Hei! Vi melder oss på, to personer fra Holmen Transport AS.")
+    results = list(classify_files([good, tmp_path / "missing.eml"], classifier))
+    assert list(results[0]) == JSON_KEYS
+    assert results[0]["kind"] == "registration" and results[0]["seats"] == 2 and results[0]["should_reply"]
+    assert list(results[1]) == [*JSON_KEYS, "error"]
+    assert results[1]["kind"] == "other" and results[1]["should_reply"] is False
+    assert "missing.eml" in results[1]["error"]
+
+
+def test_evaluate_reports_fields_kinds_confusion_and_mistakes(classifier, tmp_path):
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    _eml(mail_dir / "r.eml", "Påmelding", "Jeg melder meg på klimaverkstedet.")
+    _eml(mail_dir / "q.eml", "Parkering", "Er det mulig å parkere ved rådhuset?")
+    labels = [{"file": "r.eml", "kind": "registration", "focus_areas": [], "seats": 1, "organization": None,
+               "has_input": False, "language": "nb", "should_reply": True},
+              {"file": "q.eml", "kind": "cancellation", "focus_areas": [], "seats": None, "organization": None,
+               "has_input": False, "language": "nb", "should_reply": True}]  # deliberately wrong label
+    (tmp_path / "labels.jsonl").write_text("\n".join(json.dumps(label) for label in labels), encoding="utf-8")
+    report = evaluate(mail_dir, tmp_path / "labels.jsonl", classifier)
+    assert report.count == 2 and report.accuracy["kind"] == 0.5
+    assert report.reply_precision == 1.0 and report.reply_recall == 0.5
+    assert report.per_kind["registration"] == (1.0, 1.0, 1)
+    assert report.confusion[("cancellation", "question")] == 1
+    assert report.mistakes[0].file == "q.eml" and report.mistakes[0].field == "kind"
+    text = report.render()
+    assert "should_reply precision" in text and "worst mistakes" in text and "q.eml" in text
+
+
+def test_an_unreadable_attachment_is_named_in_the_reasons(classifier):
+    broken = Attachment("notat.pdf", "application/pdf", 60_000_000, error="too large (60 MB > 20 MB)")
+    result = classifier.classify(make_mail(new_text="Jeg melder meg på klimaverkstedet.", attachments=[broken]))
+    assert result.kind == Kind.REGISTRATION
+    assert "attachment notat.pdf: too large (60 MB > 20 MB) (its text was not read)" in result.reasons

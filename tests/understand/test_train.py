@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.config import default_rules_path
 from mailbot.errors import ModelError
 from mailbot.understand.lemmas import build_table
 from mailbot.understand.model import corpus_fingerprint, ensure_model, load_model, read_meta
@@ -118,3 +119,12 @@ def test_bad_training_lines_name_file_and_line(tmp_path):
 def test_load_model_refuses_a_missing_directory(tmp_path):
     with pytest.raises(ModelError, match="no trained model"):
         load_model(tmp_path / "none")
+
+
+def test_training_on_the_shipped_corpus_is_reproducible(tmp_path, table):
+    # One epoch over the real corpus (rules/training) keeps this fast; the code path is the full one.
+    rules = default_rules_path()
+    first = train(rules, tmp_path / "one", epochs=1, table=table)
+    train(rules, tmp_path / "two", epochs=1, table=table)
+    assert first.examples > 1000
+    assert weights(tmp_path / "one") == weights(tmp_path / "two")
