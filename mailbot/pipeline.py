@@ -198,9 +198,8 @@ def unreadable_attachments_need_a_human(mail: ParsedMail, understanding: Underst
     """A document attachment that could not be read (too large, a zip bomb, a PDF too slow to parse) may hold
     the very input or names the bot would act on: record why, and let a human decide (no automatic reply;
     the desk's confidence rule sends it to review)."""
-    problems = [f"attachment {a.filename or a.content_type!r} could not be read: {a.error}"
-                for a in mail.attachments if a.error and (a.content_type in DOCUMENT_TYPES or a.filename)]
-    if not problems:
-        return understanding
+    unreadable = [a for a in mail.attachments if a.error and (a.content_type in DOCUMENT_TYPES or a.filename)]
+    if not unreadable:
+        return understanding  # the classifier has already named each attachment problem in the reasons
     return replace(understanding, should_reply=False, confidence=0.0,
-                   reasons=understanding.reasons + tuple(problems) + ("sent to review: unreadable attachment",))
+                   reasons=understanding.reasons + ("sent to review: an attachment could not be read",))

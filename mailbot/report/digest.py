@@ -115,14 +115,16 @@ def due_digest(session: Session, settings: Settings, now: datetime) -> OutgoingR
 
 
 def digest_now(session: Session, settings: Settings, now: datetime, record: bool) -> OutgoingReply:
-    """The digest as of now, listing changes since the latest digest.
+    """The digest as of now, listing changes since the digest before today's (so `--print` after the
+    morning digest shows what the advisor got today, brought up to date).
 
     record=False (`digest --print`): only build.  record=True (`digest --send`): if today has no Digest row
     yet, claim it (the scheduled digest then does not go out again today) and use today's Message-ID;
     if today's digest already went, the reply gets a Message-ID of its own so the outbox takes it too.
     """
     day = as_utc(now).astimezone(settings.event.tz).date()
-    since = session.scalar(select(Digest.created_at).order_by(Digest.created_at.desc()).limit(1))
+    since = session.scalar(select(Digest.created_at).where(Digest.day < day)
+                           .order_by(Digest.created_at.desc()).limit(1))
     message_id = digest_message_id(settings, day)
     claimed = record and _digest_for(session, day) is None and _claim(session, day, now, message_id)
     if record and not claimed:

@@ -34,6 +34,7 @@ class LongText(Str):
     """Str without a length limit (TEXT)."""
 
     impl = Text
+    cache_ok = True
 
 
 def utcnow() -> datetime:

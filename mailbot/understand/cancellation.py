@@ -35,10 +35,10 @@ def person(facts: ExtractFacts, text: str | None) -> str | None:
 def substitutions(facts: ExtractFacts) -> tuple[tuple[str, str], ...]:
     """(leaving, coming) pairs, in the order found, without repeats."""
     pairs: list[tuple[str, str]] = []
-    if not facts.table.substitution_gate.search(facts.text):
+    if not facts.table.substitution_gate.search(facts.text, facts.folded_text):
         return ()
     for pattern in facts.table.substitution:
-        for match in pattern.finditer(facts.text):
+        for match in pattern.finditer(facts.text, facts.folded_text):
             groups = match.groupdict()
             old = person(facts, groups.get("old")) if groups.get("old") else facts.sender.name
             new = person(facts, groups.get("new"))
@@ -51,7 +51,7 @@ def withdrawn_names(facts: ExtractFacts) -> tuple[str, ...]:
     """Names withdrawn ("Ola Hansen kan ikke komme", "meld av Kari Berg"); "jeg og Ola" adds the sender."""
     names: list[str] = []
     for pattern in facts.table.cancel["withdraw_named"]:
-        for match in pattern.finditer(facts.text):
+        for match in pattern.finditer(facts.text, facts.folded_text):
             if SELF_BEFORE.search(facts.text[max(0, match.start("names") - 12):match.start("names")]):
                 names.append(facts.sender.name)
             names.extend(n for part in SPLIT_NAMES.split(match.group("names")) if (n := person(facts, part)))
@@ -76,7 +76,7 @@ def substitution(facts: ExtractFacts) -> Verdict | None:
 def withdraw_all(facts: ExtractFacts) -> Verdict | None:
     """The whole registration is withdrawn: "vi melder oss av", "cancel our registration"."""
     for pattern in facts.table.cancel["withdraw_all"]:
-        if match := pattern.search(facts.body):
+        if match := pattern.search(facts.body, facts.folded_body):
             return _verdict("withdraw_all", ALL, f"{match.group(0)!r}: the whole registration")
     return None
 
@@ -85,12 +85,12 @@ def withdraw_all(facts: ExtractFacts) -> Verdict | None:
 def withdraw_count(facts: ExtractFacts) -> Verdict | None:
     """A number withdrawn: "to av oss kan ikke" (2), "vi blir en mindre" (1), "bare 2 i stedet for 3" (1)."""
     for pattern in facts.table.cancel["withdraw_reduced"]:
-        if match := pattern.search(facts.body):
+        if match := pattern.search(facts.body, facts.folded_body):
             old, new = facts.table.number(match.group("old")), facts.table.number(match.group("new"))
             if old and new is not None and old > new:
                 return _verdict("withdraw_count", str(old - new), f"{match.group(0)!r}: {old - new} fewer")
     for pattern in facts.table.cancel["withdraw_count"]:
-        if (match := pattern.search(facts.body)) and (count := number_in(facts, match)):
+        if (match := pattern.search(facts.body, facts.folded_body)) and (count := number_in(facts, match)):
             return _verdict("withdraw_count", str(count), f"{match.group(0)!r}: {count} withdrawn")
     return None
 
@@ -108,7 +108,7 @@ def withdraw_named(facts: ExtractFacts) -> Verdict | None:
 def withdraw_self(facts: ExtractFacts) -> Verdict | None:
     """The sender alone: "jeg kan ikke komme", "meld meg av", "I can't make it"."""
     for pattern in facts.table.cancel["withdraw_self"]:
-        if match := pattern.search(facts.body):
+        if match := pattern.search(facts.body, facts.folded_body):
             return _verdict("withdraw_self", "1", f"{match.group(0)!r}: the sender")
     return None
 
@@ -116,7 +116,7 @@ def withdraw_self(facts: ExtractFacts) -> Verdict | None:
 @rule
 def withdraw_default(facts: ExtractFacts) -> Verdict | None:
     """No clue: "vi"/"we" → the whole registration; "jeg"/"I" → the sender; nothing → the whole registration."""
-    plural = any(p.search(facts.text) for p in facts.table.cancel["plural"])
-    if not plural and any(p.search(facts.text) for p in facts.table.cancel["singular"]):
+    plural = any(p.search(facts.text, facts.folded_text) for p in facts.table.cancel["plural"])
+    if not plural and any(p.search(facts.text, facts.folded_text) for p in facts.table.cancel["singular"]):
         return _verdict("withdraw_default", "1", "written in the singular: the sender")
     return _verdict("withdraw_default", ALL, "written in the plural or no number given: the whole registration")

@@ -45,8 +45,8 @@ WORD_LISTS = ("people", "colleagues", "self", "not_names", "titles", "label_name
 class OrgTable:
     order: tuple[str, ...]
     suffix: re.Pattern[str]  # a name that ends in a suffix (the whole name is group "org")
-    strong_cue: re.Pattern[str]  # cue + capitalised name (group "org")
-    weak_cue: re.Pattern[str]  # cue + name with suffix (group "org")
+    strong_cue: ph.GatedPattern  # cue + capitalised name (group "org")
+    weak_cue: ph.GatedPattern  # cue + name with suffix (group "org")
     exclude: tuple[str, ...]  # lower-cased
     host_domains: tuple[str, ...]
     free_mail: tuple[str, ...]
@@ -59,10 +59,10 @@ class ExtractTable:
     seat_order: tuple[str, ...]
     cancel_order: tuple[str, ...]
     max_seats: int
-    seats: dict[str, tuple[re.Pattern[str], ...]]
-    cancel: dict[str, tuple[re.Pattern[str], ...]]
-    substitution: tuple[re.Pattern[str], ...]
-    substitution_gate: re.Pattern[str]
+    seats: dict[str, tuple[ph.GatedPattern, ...]]
+    cancel: dict[str, tuple[ph.GatedPattern, ...]]
+    substitution: tuple[ph.GatedPattern, ...]
+    substitution_gate: ph.GatedPattern
     words: dict[str, frozenset[str]]  # lower-cased word lists
     sign_off: re.Pattern[str]
     titles: re.Pattern[str]
@@ -102,7 +102,7 @@ def _build(data: dict[str, Any], source: str) -> ExtractTable:
         seats={key: fill(seat_patterns, key) for key in SEAT_LISTS},
         cancel={key: fill(cancel_patterns, key) for key in CANCEL_LISTS},
         substitution=fill(ph.section(data, "substitution", source), "patterns"),
-        substitution_gate=ph.regexes([ph.text(ph.section(data, "substitution", source), "gate", source)], source, "gate"),
+        substitution_gate=_gate(ph.text(ph.section(data, "substitution", source), "gate", source), source),
         words=words,
         sign_off=_line_starts(ph.strings(words_table, "sign_offs", source)),
         titles=ph.phrases(words["titles"], source, "titles"),
@@ -142,7 +142,7 @@ def _filler(numbers: dict[str, int], words: dict[str, Any], source: str):
     }
     number = rf"(?:\d{{1,2}}(?![\d:.,]\d)|(?:{_alternation(numbers)})\b)"
 
-    def compile_list(table: dict[str, Any], key: str) -> tuple[re.Pattern[str], ...]:
+    def compile_list(table: dict[str, Any], key: str) -> tuple[ph.GatedPattern, ...]:
         """The patterns of `key`, compiled.  Lists without named groups of their own are joined into one
         alternation (one scan of the text instead of one per pattern; the leftmost match wins)."""
         counter = iter(["num"] + [f"num{i}" for i in range(2, 100)])
@@ -154,10 +154,15 @@ def _filler(numbers: dict[str, int], words: dict[str, Any], source: str):
             ))
             ph.regexes([filled[-1]], source, key)  # each pattern must compile alone (names the bad one)
         if any("(?P<" in p for p in ph.strings(table, key, source)):
-            return tuple(ph.regexes([f], source, key) for f in filled)
-        return (ph.regexes(filled, source, key),)
+            return tuple(ph.GatedPattern([f]) for f in filled)
+        return (ph.GatedPattern(filled),)
 
     return compile_list
+
+
+def _gate(pattern: str, source: str) -> ph.GatedPattern:
+    ph.regexes([pattern], source, "gate")  # a bad one raises RulesError naming it
+    return ph.GatedPattern([pattern])
 
 
 def _line_starts(items) -> re.Pattern[str]:
@@ -180,8 +185,8 @@ def _org(table: dict[str, Any], source: str) -> OrgTable:
     return OrgTable(
         order=_order(table, source, "organization"),
         suffix=re.compile(with_suffix),
-        strong_cue=re.compile(rf"\b(?:{strong})[ ]+{capitalised}", re.IGNORECASE),
-        weak_cue=re.compile(rf"\b(?:{weak})[ ]+{with_suffix}", re.IGNORECASE),
+        strong_cue=ph.GatedPattern([rf"\b(?:{strong})[ ]+{capitalised}"]),
+        weak_cue=ph.GatedPattern([rf"\b(?:{weak})[ ]+{with_suffix}"]),
         exclude=ph.strings(table, "exclude", source, lower=True),
         host_domains=ph.strings(table, "host_domains", source, lower=True),
         free_mail=ph.strings(table, "free_mail", source, lower=True),
@@ -207,6 +212,8 @@ class ExtractFacts:
     tail: str  # the last TAIL_MAX characters of what the sender wrote: where a sign-off is looked for
     people: Found
     sender: Attendee
+    folded_body: str | None = None  # phrases.fold(body): lower-cased once for all the patterns
+    folded_text: str | None = None  # phrases.fold(text)
 
     @property
     def sender_domain(self) -> str:

@@ -97,11 +97,11 @@ def org_in_body(facts: ExtractFacts) -> Verdict | None:
     """"fra Solberg Transport AS" (0.9); "på vegne av / vi i / we at Solberg Transport" (0.7)."""
     candidates: list[tuple[str, float, str]] = []
     text = facts.text
-    for match in facts.table.org.strong_cue.finditer(text):
+    for match in facts.table.org.strong_cue.finditer(text, facts.folded_text):
         org = match.group("org")
         weight = 0.9 if facts.table.org.suffix.fullmatch(org) else 0.7
         candidates.append((org, weight, f"in the text ({match.group(0)!r})"))
-    for match in facts.table.org.weak_cue.finditer(text):
+    for match in facts.table.org.weak_cue.finditer(text, facts.folded_text):
         candidates.append((match.group("org"), 0.9, f"in the text ({match.group(0)!r})"))
     for match in facts.table.org.suffix.finditer(text):
         candidates.append((match.group("org"), 0.6, "in the text"))

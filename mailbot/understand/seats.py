@@ -37,7 +37,7 @@ def first_count(facts: ExtractFacts, key: str, default: int | None = None, plus:
     """(count, match, note) for the first match of pattern list `key` with a plausible count."""
     note = ""
     for pattern in facts.table.seats[key]:
-        for match in pattern.finditer(facts.body):
+        for match in pattern.finditer(facts.body, facts.folded_body):
             count = number_in(facts, match, default)
             if count is None:
                 continue
@@ -117,7 +117,7 @@ def listed_names(facts: ExtractFacts) -> Verdict | None:
 def register_other(facts: ExtractFacts) -> Verdict | None:
     """The sender signs up someone else: "jeg vil melde på sjefen min" is 1 (the sender is not counted)."""
     for pattern in facts.table.seats["register_other"]:
-        match = pattern.search(facts.body)
+        match = pattern.search(facts.body, facts.folded_body)
         if match:
             return seats_verdict("register_other", 1, f"{match.group(0)!r}: registers someone else")
     return None
@@ -131,4 +131,4 @@ def default_one(facts: ExtractFacts) -> Verdict | None:
 
 def sender_included(facts: ExtractFacts) -> bool:
     """Whether the text counts the sender among those coming ("vi blir", "meg og", "jeg kommer")."""
-    return any(p.search(facts.body) for p in facts.table.seats["self_included"])
+    return any(p.search(facts.body, facts.folded_body) for p in facts.table.seats["self_included"])

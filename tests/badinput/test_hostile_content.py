@@ -139,9 +139,12 @@ def test_script_is_neutral_in_the_exports(hostile_run):
 @pytest.mark.parametrize("tag,reason", [("zip-bomb", "zip bomb"), ("slow-pdf", "time limit"),
                                         ("slow-big-pdf", "timed out")])
 def test_hostile_attachment_is_processed_with_its_reason(hostile_run, tag, reason):
+    """The issue: each gets a clear reason in the review folder (its document was not read, so a human
+    decides) and nothing else is affected."""
     row = hostile_run.rows[hostile.mid(tag)]
-    assert row.status == "decided" and row.kind == "input", (row.status, row.kind, row.reasons)
-    assert len(reply_to(hostile_run, tag)) == 1, "answered like any input"
+    assert (row.status, row.kind) == ("review", "input"), (row.status, row.kind, row.reasons)
+    assert row.target_folder == "Klimaverksted/Til vurdering"
+    assert reply_to(hostile_run, tag) == [], "not answered automatically"
     assert any(reason in str(r) for r in row.reasons), f"the attachment problem is recorded: {row.reasons}"
 
 
