@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     daemon = build_daemon(_settings(args))
     if args.once:
         report = daemon.run_once()
-        print(f"processed {len(report.outcomes)} message(s), sent {report.sent} reply(ies), "
+        print(f"processed {report.processed} message(s), sent {report.sent} reply(ies), "
               f"{report.failed} failed")
         return 0
     daemon.run_forever()

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,12 +48,18 @@ class _StopWaiting(Exception):
 class RunReport:
     """Counts of one run, printed by `mailbot run --once` and `mailbot demo`."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # keys only: a backlog's raw bytes must not pile up here
+    statuses: Counter = field(default_factory=Counter)
     sent: int = 0
     failed: int = 0
 
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+    def add(self, outcomes: Sequence[Outcome]) -> None:
+        self.keys.extend(o.key for o in outcomes)
+        self.statuses.update(o.status for o in outcomes)
+
+    @property
+    def processed(self) -> int:
+        return len(self.keys)
 
 
 class Daemon:
@@ -87,12 +94,16 @@ class Daemon:
         """Run until SIGTERM/SIGINT; the message in hand is always finished first."""
         self._install_signal_handlers()
         report = RunReport()
+        ready = False
         while not self.stopping:
             if not self._with_reconnect(lambda: self._cycle(report)):
                 continue
+            if not ready:
+                log.info(kv("ready", mailbox=self.mailbox.name, processed=report.processed))
+                ready = True
             self._wait_for_mail()
         self._close()
-        log.info(kv("stopped", processed=len(report.outcomes)))
+        log.info(kv("stopped", processed=report.processed))
 
     # -- one cycle --------------------------------------------------------------------------------------
 
@@ -100,7 +111,7 @@ class Daemon:
         self._file_leftovers()
         for batch in self.mailbox.pending(self._checkpoint(), self._batch_size()):
             outcomes = self.pipeline.process_batch(batch)
-            report.outcomes.extend(outcomes)
+            report.add(outcomes)
             self._file(outcomes)
             self._send(report)
             if self.stopping:

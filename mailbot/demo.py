@@ -27,7 +27,7 @@ def run_demo(settings: Settings, source: Path | None = None) -> int:
 
     daemon = build_daemon(settings)
     report = daemon.run_once()
-    _print_table(daemon, [o.key for o in report.outcomes])
+    _print_table(daemon, report.keys)
     print(f"\nReplies sent: {report.sent} (written as .eml files to {settings.outbox_path})")
     print(f"Database: {settings.database_url}")
     print("Digest: mailbot digest --print   Status: mailbot status   Inputs: mailbot export inputs --format md")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -205,6 +205,15 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(Str(255), primary_key=True)
     owner: Mapped[str] = mapped_column(Str(255))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The desk looks up addresses case-insensitively for every message (reply limit and .ics SEQUENCE by
+# recipient, registrations by contact, attendees by e-mail).  Without indexes on lower(...) those queries
+# read whole tables, which made a 10,000-message backlog quadratic.
+Index("ix_outbox_recipient_lower", func.lower(OutboxItem.recipient))
+Index("ix_registrations_contact_lower", func.lower(Registration.contact_email))
+Index("ix_attendees_email_lower", func.lower(Attendee.email))
+Index("ix_attendees_status_queue", Attendee.status, Attendee.queue_position)
 
 
 __all__ = [
