@@ -12,7 +12,7 @@ import re
 
 from mailbot.rulebook import Verdict
 from mailbot.understand.loopguard_facts import (
-    AUTO_REPLY, BOUNCE, FORWARD_PREFIX, NO_REPLY, TEXT_SCAN, LoopFacts, rule, verdict,
+    AUTO_REPLY, BOUNCE, FORWARD_PREFIX, NO_REPLY, LoopFacts, rule, verdict,
 )
 
 REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|antw|vs|fwd?)\s*:\s*)+", re.IGNORECASE)
@@ -66,7 +66,7 @@ def bounce_subject(facts: LoopFacts) -> Verdict | None:
     match = facts.table.bounce_subject.match(subject[forward.end():]) if forward else None
     if match:
         return verdict("bounce_subject", NO_REPLY, f"forwards a delivery failure {subject[:60]!r}", FORWARDED)
-    match = None if forward else facts.table.bounce_subject_anywhere.search(subject)
+    match = None if forward else facts.table.bounce_subject_anywhere.search(subject, facts.folded_subject)
     if match:
         return verdict("bounce_subject", BOUNCE, f"subject says {match.group(0)!r}", SUBJECT_ANYWHERE_BOUNCE)
     return None
@@ -77,10 +77,10 @@ def bounce_body(facts: LoopFacts) -> Verdict | None:
     """Phrases only delivery systems write ("This is the mail system at host ...") in the text."""
     if facts.forwarded:
         return None
-    match = facts.table.bounce_body.search(facts.body[:TEXT_SCAN])
+    match = facts.table.bounce_body.search(facts.body, facts.folded_body)
     if not match:
         return None
-    human = facts.table.ooo_human.search(facts.body[: facts.table.body_window])
+    human = facts.table.ooo_human.search(facts.head, facts.folded_head)
     weight = BOUNCE_BODY_WITH_HUMAN if human else 1.0
     note = f" (but also {human.group(0)!r})" if human else ""
     return verdict("bounce_body", BOUNCE, f"text says {match.group(0)!r}{note}", weight)
@@ -97,7 +97,7 @@ def out_of_office_subject(facts: LoopFacts) -> Verdict | None:
     reply = REPLY_PREFIX.match(subject)
     if facts.forwarded or (reply and facts.table.ooo_subject.match(subject[reply.end():])):
         return None  # a human answering or forwarding an automatic reply
-    match = facts.table.ooo_subject_anywhere.search(subject)
+    match = facts.table.ooo_subject_anywhere.search(subject, facts.folded_subject)
     if match:
         return verdict("out_of_office_subject", AUTO_REPLY, f"subject says {match.group(0)!r}", SUBJECT_ANYWHERE)
     return None
@@ -108,14 +108,14 @@ def out_of_office_body(facts: LoopFacts) -> Verdict | None:
     """Out-of-office phrasing at the start of the text.  A strong phrase ("Dette er et automatisk svar")
     weighs 1.0; each distinct weak one ("Jeg er på ferie") 0.5, a return date 0.3, and each phrase of a
     human taking part ("melder meg på") takes 0.5 off the weak ones."""
-    head = facts.body[: facts.table.body_window]
-    strong = facts.table.ooo_strong.search(head)
+    head, folded = facts.head, facts.folded_head
+    strong = facts.table.ooo_strong.search(head, folded)
     if strong:
         return verdict("out_of_office_body", AUTO_REPLY, f"text begins like an automatic reply: {strong.group(0)!r}")
-    medium = {m.group(0).lower() for m in facts.table.ooo_medium.finditer(head)}
+    medium = {m.group(0).lower() for m in facts.table.ooo_medium.finditer(head, folded)}
     if not medium:
         return None
-    human = {m.group(0).lower() for m in facts.table.ooo_human.finditer(head)}
+    human = {m.group(0).lower() for m in facts.table.ooo_human.finditer(head, folded)}
     dated = facts.table.ooo_return_date.search(head)
     weight = min(1.0, MEDIUM * len(medium)) + (RETURN_DATE if dated else 0.0) - HUMAN * len(human)
     if weight <= 0:
@@ -131,7 +131,7 @@ def challenge_response(facts: LoopFacts) -> Verdict | None:
     found = [n for n in facts.table.words("challenge_response", "headers") if n in facts.header_names]
     if found:
         return verdict("challenge_response", AUTO_REPLY, f"challenge/response header {found[0]}")
-    match = facts.table.challenge.search(facts.body[:TEXT_SCAN])
+    match = facts.table.challenge.search(facts.body, facts.folded_body)
     if match:
         return verdict("challenge_response", AUTO_REPLY, f"sender-verification text {match.group(0)!r}")
     return None
@@ -143,7 +143,7 @@ def automated_notice_text(facts: LoopFacts) -> Verdict | None:
     e-posten") and newsletter footers ("to unsubscribe", "Du mottar denne e-posten fordi")."""
     if facts.forwarded:
         return None
-    match = facts.table.notice.search(facts.body[:TEXT_SCAN])
+    match = facts.table.notice.search(facts.body, facts.folded_body)
     if match:
         return verdict("automated_notice_text", NO_REPLY, f"text says {match.group(0)!r}")
     return None

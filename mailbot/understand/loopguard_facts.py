@@ -40,16 +40,16 @@ class LoopTable:
     raw: dict[str, Any]
     dsn_field: re.Pattern[str]
     bounce_subject: re.Pattern[str]
-    bounce_subject_anywhere: re.Pattern[str]
-    bounce_body: re.Pattern[str]
+    bounce_subject_anywhere: ph.GatedPattern
+    bounce_body: ph.GatedPattern
     ooo_subject: re.Pattern[str]
-    ooo_subject_anywhere: re.Pattern[str]
-    ooo_strong: re.Pattern[str]
-    ooo_medium: re.Pattern[str]
+    ooo_subject_anywhere: ph.GatedPattern
+    ooo_strong: ph.GatedPattern
+    ooo_medium: ph.GatedPattern
     ooo_return_date: re.Pattern[str]
-    ooo_human: re.Pattern[str]
-    challenge: re.Pattern[str]
-    notice: re.Pattern[str]
+    ooo_human: ph.GatedPattern
+    challenge: ph.GatedPattern
+    notice: ph.GatedPattern
     daemon: re.Pattern[str]
     body_window: int
 
@@ -65,20 +65,20 @@ class LoopTable:
             raw=raw,
             dsn_field=re.compile(r"^(?:>\s?)*(%s)\s*:" % "|".join(map(re.escape, dsn)), re.IGNORECASE | re.MULTILINE),
             bounce_subject=ph.prefixes(ph.strings(bounce, "subject", source), source, "bounce.subject"),
-            bounce_subject_anywhere=ph.phrases(
+            bounce_subject_anywhere=ph.gated_phrases(
                 ph.strings(bounce, "subject_anywhere", source), source, "bounce.subject_anywhere"
             ),
-            bounce_body=ph.phrases(ph.strings(bounce, "body", source), source, "bounce.body"),
+            bounce_body=ph.gated_phrases(ph.strings(bounce, "body", source), source, "bounce.body"),
             ooo_subject=ph.prefixes(ph.strings(ooo, "subject", source), source, "out_of_office.subject"),
-            ooo_subject_anywhere=ph.phrases(ph.strings(ooo, "subject_anywhere", source), source, "subject_anywhere"),
-            ooo_strong=ph.phrases(ph.strings(ooo, "strong", source), source, "out_of_office.strong"),
-            ooo_medium=ph.phrases(ph.strings(ooo, "medium", source), source, "out_of_office.medium"),
+            ooo_subject_anywhere=ph.gated_phrases(ph.strings(ooo, "subject_anywhere", source), source, "subject_anywhere"),
+            ooo_strong=ph.gated_phrases(ph.strings(ooo, "strong", source), source, "out_of_office.strong"),
+            ooo_medium=ph.gated_phrases(ph.strings(ooo, "medium", source), source, "out_of_office.medium"),
             ooo_return_date=ph.regexes(ph.strings(ooo, "return_date", source), source, "return_date"),
-            ooo_human=ph.phrases(ph.strings(ooo, "human", source), source, "out_of_office.human"),
-            challenge=ph.phrases(
+            ooo_human=ph.gated_phrases(ph.strings(ooo, "human", source), source, "out_of_office.human"),
+            challenge=ph.gated_phrases(
                 ph.strings(ph.section(data, "challenge_response", source), "phrases", source), source, "phrases"
             ),
-            notice=ph.phrases(
+            notice=ph.gated_phrases(
                 ph.strings(ph.section(data, "automated_notice", source), "phrases", source), source, "phrases"
             ),
             daemon=re.compile(
@@ -117,8 +117,23 @@ class LoopFacts:
     body: str  # what the sender wrote (new_text, else text)
     forwarded: bool
     subject: str  # the subject, at most SUBJECT_MAX characters
+    folded_body: str | None  # phrases.fold(body): lower-cased once for all the phrase patterns
+    folded_subject: str | None  # phrases.fold(subject)
 
     dsn_field_count: int  # distinct RFC 3464 fields as text lines (also when forwarded)
+
+    @property
+    def head(self) -> str:
+        """The start of the body where out-of-office phrasing counts."""
+        return self.body[: self.table.body_window]
+
+    @property
+    def folded_head(self) -> str | None:
+        """fold(head), sliced from folded_body when lower-casing kept every character in place."""
+        folded = self.folded_body
+        if folded is None or len(folded) != len(self.body):
+            return None
+        return folded[: self.table.body_window]
 
     @property
     def dsn_evidence(self) -> bool:
@@ -138,7 +153,9 @@ def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTabl
     first: dict[str, str] = {}
     for name, value in mail.headers:
         first.setdefault(name, value)
-    forwarded = bool(FORWARD_PREFIX.match((mail.subject or "")[:SUBJECT_MAX]))
+    subject = (mail.subject or "")[:SUBJECT_MAX]
+    body = (mail.new_text.strip() or mail.text.strip())[:TEXT_SCAN]
+    forwarded = bool(FORWARD_PREFIX.match(subject))
     return LoopFacts(
         mail=mail,
         bot_addresses=frozenset(a.strip().lower() for a in bot_addresses),
@@ -148,9 +165,11 @@ def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTabl
         senders=_senders(mail, table.words("headers", "sender_headers")),
         report_type=(match.group(1).lower() if match else ("unknown" if is_report else "")),
         part_types=frozenset(a.content_type.split(";")[0].strip().lower() for a in mail.attachments),
-        body=(mail.new_text.strip() or mail.text.strip())[:TEXT_SCAN],
+        body=body,
         forwarded=forwarded,
-        subject=(mail.subject or "")[:SUBJECT_MAX],
+        subject=subject,
+        folded_body=ph.fold(body),
+        folded_subject=ph.fold(subject),
         dsn_field_count=_dsn_fields(mail, table),
     )
 

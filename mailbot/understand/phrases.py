@@ -72,6 +72,22 @@ def phrases(items: Iterable[str], source: str, key: str) -> re.Pattern[str]:
     return re.compile("|".join(phrase_regex(p) for p in ordered), re.IGNORECASE)
 
 
+def gated_phrases(items: Iterable[str], source: str, key: str) -> GatedPattern:
+    """The same matches as `phrases` (longest first), as a GatedPattern: texts that lack a phrase's words
+    skip it without running the regex engine."""
+    ordered = sorted(set(items), key=len, reverse=True)
+    if not ordered:
+        raise RulesError(source, f"{key!r} must not be empty")
+    return GatedPattern([phrase_regex(_lowered(p)) for p in ordered])
+
+
+def _lowered(phrase: str) -> str:
+    """`phrase` lower-cased when that keeps every character in place (under IGNORECASE it matches the
+    same texts, and an all-lower-case source can be searched on lower-cased text without IGNORECASE)."""
+    lowered = phrase.lower()
+    return lowered if len(lowered) == len(phrase) and not any(ch in _TRICKY for ch in lowered) else phrase
+
+
 def prefixes(items: Iterable[str], source: str, key: str) -> re.Pattern[str]:
     """A pattern matching a subject that begins with one of the phrases (after an optional [tag])."""
     ordered = sorted(set(items), key=len, reverse=True)
@@ -116,6 +132,9 @@ def fold(text: str) -> str | None:
     return None
 
 
+MEMO_MAX = 4096  # distinct sets of present words remembered per GatedPattern
+
+
 class GatedPattern:
     """One compiled alternation of `sources` (same matches as re.compile("|".join("(?:s)")), flags)),
     searched source by source, skipping sources whose required words are not in the text.
@@ -139,6 +158,10 @@ class GatedPattern:
         # engine is several times faster without it), then re-matched at the place found for the match
         # object on the original text.
         self._caseless = bool(flags & re.IGNORECASE) and all(_caseless(s, flags) for s in sources)
+        # Every gate word once (sources share many), and a memo from the words present to the sources that
+        # can match, so a text costs one substring test per distinct word, not one per source and word.
+        self._words = tuple(dict.fromkeys(w for gates in (self._gates or ()) for words in gates for w in words))
+        self._by_words: dict[frozenset[str], tuple[int, ...]] = {}
 
     def search(self, text: str, folded: str | None = None, pos: int = 0) -> re.Match[str] | None:
         folded = fold(text) if folded is None and self._gates is not None else folded
@@ -167,8 +190,14 @@ class GatedPattern:
         leftmost match and the source chosen on a tie are unchanged."""
         if self._gates is None or folded is None:
             return self.whole, None
-        key = tuple(i for i, gates in enumerate(self._gates)
-                    if all(any(word in folded for word in words) for words in gates))
+        present = frozenset([word for word in self._words if word in folded])
+        key = self._by_words.get(present)
+        if key is None:
+            if len(self._by_words) > MEMO_MAX:
+                self._by_words.clear()  # bounded: a rebuilt entry is the same pure function of its key
+            key = self._by_words[present] = tuple(
+                i for i, gates in enumerate(self._gates) if all(not present.isdisjoint(words) for words in gates)
+            )
         try:
             return self._joined[key]
         except KeyError:
