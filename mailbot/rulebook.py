@@ -9,9 +9,11 @@ disabling a safety rule.  Verdict reasons are stored with each message and shown
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from mailbot.errors import RulesError
 
@@ -77,3 +79,15 @@ def run_rules(rules: Sequence[tuple[str, Rule]], facts: Facts) -> tuple[Verdict,
         if verdict is not None:
             verdicts.append(verdict)
     return tuple(verdicts)
+
+
+def read_rules_toml(path: Path) -> dict[str, Any]:
+    """Parse one file of rules/; a missing, unreadable or malformed file raises RulesError naming it."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RulesError(str(path), "file not found") from None
+    except OSError as exc:
+        raise RulesError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(str(path), f"not valid TOML: {exc}") from None

@@ -13,7 +13,6 @@ The order in which they run, and which run at all, comes from rules/desk.toml.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ from pathlib import Path
 from mailbot.config import Settings
 from mailbot.domain import Kind, ParsedMail, Understanding
 from mailbot.errors import RulesError
-from mailbot.rulebook import Rule, RuleSet, Verdict
+from mailbot.rulebook import Rule, RuleSet, Verdict, read_rules_toml
 
 FILE, REVIEW, CLOSED, NO_REPLY = "file:", "review", "closed", "no_reply"
 FOLDER_BY_KIND = {
@@ -179,12 +178,7 @@ def one_reply_per_message(f: DeskFacts) -> Verdict | None:
 def load_rules(rules_dir: Path) -> tuple[tuple[str, Rule], ...]:
     """The desk rules named in rules_dir/desk.toml, in order.  Raises RulesError on a bad file."""
     path = rules_dir / "desk.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulesError(str(path), "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(str(path), f"not valid TOML: {exc}") from None
+    data = read_rules_toml(path)
     unknown = sorted(set(data) - {"order"})
     if unknown:
         raise RulesError(str(path), f"unknown key(s): {', '.join(unknown)}")

@@ -9,13 +9,13 @@ words) inside otherwise case-insensitive patterns.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailbot.domain import Attendee, ParsedMail
 from mailbot.errors import RulesError
+from mailbot.rulebook import read_rules_toml
 from mailbot.understand import phrases as ph
 
 if TYPE_CHECKING:
@@ -78,12 +78,7 @@ class ExtractTable:
     @classmethod
     def load(cls, rules_dir: Path) -> ExtractTable:
         path = Path(rules_dir) / RULES_FILE
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RulesError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(str(path), f"invalid TOML: {exc}") from exc
+        data = read_rules_toml(path)
         return _build(data, str(path))
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from mailbot.domain import FocusArea
 from mailbot.errors import RulesError
+from mailbot.rulebook import read_rules_toml
 from mailbot.rulebook import RuleSet, Verdict, run_rules
 from mailbot.understand.nlp import Analysis
 
@@ -32,16 +32,6 @@ except ImportError:  # pragma: no cover - other Python versions
 FILE_NAME = "focus_areas.toml"
 MAX_COUNT = 3  # a word repeated ten times is not ten times the evidence
 HEAD_SHARE = 0.4  # the opening part of a text, where its main subject usually is
-
-
-def read_rules_toml(path: Path) -> dict[str, Any]:
-    """Parse a rules file; a missing or malformed file raises RulesError naming it."""
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulesError(str(path), "rules file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RulesError(str(path), f"not valid TOML: {exc}") from None
 
 
 # ----------------------------------------------------------------- rule-file helpers, shared with intent.py

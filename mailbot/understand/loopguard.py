@@ -15,14 +15,13 @@ since delivery reports often also say "auto-replied".
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailbot.domain import Kind, ParsedMail
 from mailbot.errors import RulesError
-from mailbot.rulebook import Rule, Verdict, run_rules
-from mailbot.understand import loopguard_content, loopguard_headers  # noqa: F401  (register the rules)
+from mailbot.rulebook import Rule, Verdict, read_rules_toml, run_rules
+from mailbot.understand import loopguard_content, loopguard_headers  # noqa: F401 - importing registers the rules
 from mailbot.understand.loopguard_facts import LOOP_RULES, LoopFacts, LoopTable, make_facts
 
 RULES_FILE = "loopguard.toml"
@@ -60,12 +59,7 @@ class LoopGuard:
     def load(cls, rules_dir: Path) -> LoopGuard:
         """Read rules_dir/loopguard.toml.  RulesError on a missing/invalid file or a bad rule list."""
         path = Path(rules_dir) / RULES_FILE
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RulesError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(str(path), f"invalid TOML: {exc}") from exc
+        data = read_rules_toml(path)
         order = data.get("order")
         if not isinstance(order, list):
             raise RulesError(str(path), "'order' must be a list of rule names")

@@ -186,10 +186,10 @@ def test_rule_file_with_duplicate_rule_is_refused(tmp_path: Path):
 
 
 def test_rule_file_missing_or_broken(tmp_path: Path):
-    with pytest.raises(RulesError, match="cannot read"):
+    with pytest.raises(RulesError, match="file not found"):
         LoopGuard.load(tmp_path)
     (tmp_path / "loopguard.toml").write_text("order = [")
-    with pytest.raises(RulesError, match="invalid TOML"):
+    with pytest.raises(RulesError, match="not valid TOML"):
         LoopGuard.load(tmp_path)
 
 
