@@ -19,9 +19,9 @@ from typing import Any
 
 from mailbot.domain import FocusArea
 from mailbot.errors import RulesError
-from mailbot.rulebook import read_rules_toml
-from mailbot.rulebook import RuleSet, Verdict, run_rules
+from mailbot.rulebook import RuleSet, Verdict, read_rules_toml, run_rules
 from mailbot.understand.nlp import Analysis
+from mailbot.understand.phrases import required_literals
 
 try:  # the regex parser is private; without it patterns still work, only without the literal gate
     import re._constants as _constants
@@ -77,39 +77,8 @@ def literal_gate(pattern: str) -> tuple[str, ...] | None:
         return None
     if parsed.state.flags & re.IGNORECASE:
         return None
-    gates = [alts for alts in _required_literals(list(parsed)) if min(map(len, alts)) >= 3]
+    gates = [alts for alts in required_literals(list(parsed)) if min(map(len, alts)) >= 3]
     return max(gates, key=lambda alts: min(map(len, alts)), default=None)
-
-
-def _required_literals(items: list) -> list[tuple[str, ...]]:
-    """For a parsed sequence: tuples of alternatives, one of each tuple occurring in every match."""
-    found: list[tuple[str, ...]] = []
-    run: list[str] = []
-    for op, arg in items:
-        if op is _constants.LITERAL:
-            run.append(chr(arg))
-            continue
-        if run:
-            found.append(("".join(run),))
-            run = []
-        if op is _constants.SUBPATTERN:
-            found += _required_literals(list(arg[-1]))
-        elif op is _constants.BRANCH:
-            starts = [_leading_literal(list(branch)) for branch in arg[1]]
-            if all(starts):
-                found.append(tuple(starts))
-    if run:
-        found.append(("".join(run),))
-    return found
-
-
-def _leading_literal(items: list) -> str:
-    chars = []
-    for op, arg in items:
-        if op is not _constants.LITERAL:
-            break
-        chars.append(chr(arg))
-    return "".join(chars)
 
 
 def _is_word_char(char: str) -> bool:

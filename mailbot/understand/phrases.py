@@ -272,7 +272,7 @@ def _gates(source: str, flags: int) -> tuple[tuple[str, ...], ...] | None:
     except re.error:
         return None
     gates = []
-    for words in _required(list(parsed)):
+    for words in required_literals(list(parsed)):
         lowered = tuple(w.lower() for w in words)
         if min(map(len, lowered)) >= 2 and all(len(w) == len(o) for w, o in zip(lowered, words)) and not any(
             ch in _TRICKY for w in lowered for ch in w
@@ -281,7 +281,7 @@ def _gates(source: str, flags: int) -> tuple[tuple[str, ...], ...] | None:
     return tuple(gates)
 
 
-def _required(items: list) -> list[tuple[str, ...]]:
+def required_literals(items: list) -> list[tuple[str, ...]]:
     """For a parsed sequence: tuples of alternatives, one of each tuple occurring in every match."""
     found: list[tuple[str, ...]] = []
     run: list[str] = []
@@ -293,13 +293,13 @@ def _required(items: list) -> list[tuple[str, ...]]:
             found.append(("".join(run),))
             run = []
         if op is _constants.SUBPATTERN:
-            found += _required(list(arg[-1]))
+            found += required_literals(list(arg[-1]))
         elif op is _constants.BRANCH:
             starts = [_leading(list(branch)) for branch in arg[1]]
             if all(starts):
                 found.append(tuple(starts))
         elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT) and arg[0] >= 1:
-            found += _required(list(arg[2]))
+            found += required_literals(list(arg[2]))
     if run:
         found.append(("".join(run),))
     return found
