@@ -24,10 +24,9 @@ from mailbot.understand.nlp import Analysis
 from mailbot.understand.phrases import required_literals
 
 try:  # the regex parser is private; without it patterns still work, only without the literal gate
-    import re._constants as _constants
     import re._parser as _parser
 except ImportError:  # pragma: no cover - other Python versions
-    _constants = _parser = None
+    _parser = None
 
 FILE_NAME = "focus_areas.toml"
 MAX_COUNT = 3  # a word repeated ten times is not ten times the evidence
