@@ -28,7 +28,8 @@ def run_demo(settings: Settings, source: Path | None = None) -> int:
     daemon = build_daemon(settings)
     report = daemon.run_once()
     _print_table(daemon, report.keys)
-    print(f"\nReplies sent: {report.sent} (written as .eml files to {settings.outbox_path})")
+    print(f"\nSent {report.sent} message(s): the replies and the advisor's digest, written as .eml files to "
+          f"{settings.outbox_path}")
     print(f"Database: {settings.database_url}")
     print("Digest: mailbot digest --print   Status: mailbot status   Inputs: mailbot export inputs --format md")
     return 0
@@ -50,7 +51,7 @@ def _deliver(source: Path, maildir: Path) -> int:
 def _print_table(daemon, keys: list[str]) -> None:  # noqa: ANN001
     with daemon.db.session() as session:
         rows = session.scalars(select(Message).where(Message.key.in_(keys)).order_by(Message.id)).all()
-        print(f"\n{'kind':<13} {'status':<8} {'folder':<32} {'from':<36} subject")
+        print(f"\n{'kind':<13} {'status':<8} {'folder':<32} {'from':<42} subject")
         for row in rows:
             print(f"{row.kind or '-':<13} {row.status:<8} {row.target_folder or '(inbox)':<32} "
-                  f"{(row.sender or '')[:35]:<36} {(row.subject or '')[:50]}")
+                  f"{(row.sender or '')[:41]:<42} {(row.subject or '')[:50]}")
