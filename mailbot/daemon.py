@@ -61,6 +61,9 @@ class RunReport:
     def processed(self) -> int:
         return len(self.keys)
 
+    def count(self, status: str) -> int:
+        return self.statuses[status]
+
 
 class Daemon:
     def __init__(self, settings: Settings, db: Database, mailbox: Mailbox, pipeline: Pipeline, sender,
