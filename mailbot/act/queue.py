@@ -8,12 +8,12 @@ without a time zone, so `as_utc` puts it back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from mailbot.store.db import Database
-from mailbot.store.models import OutboxItem
+from mailbot.store.models import OutboxItem, as_utc
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -52,11 +52,6 @@ class DueItem:
     recipient: str
     raw: bytes
     attempts: int
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime (naive values from SQLite are UTC by construction)."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -6,11 +6,12 @@ hands back aware ones.  Everything here treats a naive value as UTC, which is wh
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import FocusArea
+from mailbot.store.models import as_utc
 
 DEFAULT_TZ = "Europe/Oslo"
 
@@ -32,15 +33,6 @@ _WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "sø
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """`value` as an aware UTC datetime; a naive value is taken to be UTC already."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def to_local(value: datetime, tz: str | ZoneInfo) -> datetime:

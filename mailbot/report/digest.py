@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from mailbot.config import Settings
 from mailbot.domain import FileAttachment, FocusArea, OutgoingReply
 from mailbot.report import digest_data as data
-from mailbot.report.common import AREA_LABELS, AREA_ORDER, NO_AREA_LABEL, as_utc, nb_date, nb_datetime, nb_time
+from mailbot.report.common import AREA_LABELS, AREA_ORDER, NO_AREA_LABEL, nb_date, nb_datetime, nb_time
+from mailbot.store.models import as_utc
 from mailbot.report.export import export_inputs, export_participants_csv
 from mailbot.report.figures import AreaTotals, area_totals, capacity, seat_counts
 from mailbot.report.render import SeatBar, render

@@ -19,7 +19,8 @@ from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.report.common import as_utc, bare_address
+from mailbot.report.common import bare_address
+from mailbot.store.models import as_utc
 from mailbot.store.models import Attendee, Input, Message, OutboxItem, Registration, SeatEvent
 
 FORGOTTEN = "forgotten"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
-from mailbot.report.common import as_utc
+from mailbot.store.models import as_utc
 from mailbot.store.models import Attendee, Message, Organization, Registration
 
 NO_NAME = "(navn mangler)"

@@ -41,6 +41,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """`value` as an aware UTC datetime.  SQLite hands DateTime(timezone=True) columns back naive; they were
+    stored as UTC (utcnow), so a naive value is taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -218,5 +228,5 @@ Index("ix_attendees_status_queue", Attendee.status, Attendee.queue_position)
 
 __all__ = [
     "Attendee", "Base", "Digest", "Input", "Lease", "MailboxState", "Message", "Organization", "OutboxItem",
-    "Registration", "SeatEvent", "Setting", "UniqueConstraint", "utcnow",
+    "Registration", "SeatEvent", "Setting", "UniqueConstraint", "as_utc", "utcnow",
 ]

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot.act.outbox import clean_header, compose, enqueue, recipient_address
-from mailbot.act.queue import as_utc
+from mailbot.store.models import as_utc
 from mailbot.domain import FileAttachment
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from act_helpers import ImplicitTlsServer, make_reply, queue, rows, smtp_settings
 
-from mailbot.act.queue import as_utc
+from mailbot.store.models import as_utc
 from mailbot.act.smtp import EmlOutbox, SmtpSender, make_sender
 from mailbot.config import Credentials
 from mailbot.secrets import SecretSource
