@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailbot.config_mail import read_imap, read_smtp
+from mailbot.config_mail import read_imap, read_limits, read_smtp
 from mailbot.config_reader import TomlReader, bare_address, looks_like_address, read_time, resolve_sqlite_url
 from mailbot.errors import ConfigError
 from mailbot.settings import (Credentials, EventSettings, FolderSettings, ImapSettings, ReplySettings, Settings,
@@ -49,7 +49,9 @@ def settings_from_dict(data: dict[str, Any], base: Path, config_path: Path | Non
     imap = read_imap(r)
     smtp = read_smtp(r)
     maildir = r.section("maildir")
+    r.check_unknown(maildir, "maildir", {"path", "max_message_mb"})
     maildir_path = r.path(maildir, "maildir", "path", "data/Maildir") if imap is None else None
+    maildir_limits = read_limits(r, maildir, "maildir")
     outbox = r.section("outbox")
     outbox_path = r.path(outbox, "outbox", "path", "data/outbox") if smtp is None else None
     advisor = r.section("advisor")
@@ -86,7 +88,7 @@ def settings_from_dict(data: dict[str, Any], base: Path, config_path: Path | Non
     if r.problems:
         raise ConfigError(r.problems)
     return Settings(
-        config_path=config_path, event=event, imap=imap, smtp=smtp, maildir_path=maildir_path,
+        config_path=config_path, event=event, imap=imap, smtp=smtp, maildir_path=maildir_path, maildir_limits=maildir_limits,
         outbox_path=outbox_path, advisor_email=advisor_email,
         advisor_name=r.get(advisor, "advisor", "name", str, "Klimarådgiveren"),
         digest_time=digest_time, database_url=db_url, folders=folders, replies=replies,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailbot.config_reader import TomlReader, is_loopback, looks_like_address
-from mailbot.settings import Credentials, ImapSettings, SmtpSettings
+from mailbot.settings import DEFAULT_MAX_MESSAGE_MB, MB, Credentials, ImapSettings, SizeLimits, SmtpSettings
 
 SECURITY_MODES = ("tls", "starttls", "none")
 AUTH_MODES = ("login", "xoauth2")
@@ -52,7 +52,8 @@ def read_imap(r: TomlReader) -> ImapSettings | None:
         return None
     r.check_unknown(sec, "imap", {
         "host", "port", "security", "username", "password_env", "password_file", "token_command", "auth",
-        "ca_file", "inbox", "folder_prefix", "poll_interval", "idle", "idle_renew", "batch_size", "timeout"})
+        "ca_file", "inbox", "folder_prefix", "poll_interval", "idle", "idle_renew", "batch_size", "timeout",
+        "max_message_mb"})
     host = r.get(sec, "imap", "host", str)
     security, port, ca_file = _security(r, sec, "imap", host, {"tls": 993, "starttls": 143, "none": 143})
     creds = _credentials(r, sec, "imap")
@@ -72,8 +73,17 @@ def read_imap(r: TomlReader) -> ImapSettings | None:
         host=host, port=port, security=security, credentials=creds, ca_file=ca_file,
         inbox=r.get(sec, "imap", "inbox", str, "INBOX"), folder_prefix=(prefix or "").strip("/"),
         poll_interval=poll, idle=r.get(sec, "imap", "idle", bool, True), idle_renew=renew, batch_size=batch,
-        timeout=r.get(sec, "imap", "timeout", float, 60.0),
+        timeout=r.get(sec, "imap", "timeout", float, 60.0), limits=read_limits(r, sec, "imap"),
     )
+
+
+def read_limits(r: TomlReader, sec: dict | None, section: str) -> SizeLimits:
+    """`max_message_mb`: larger messages are read only in part and go to a human (mailbot.intake.limits)."""
+    mb = r.get(sec, section, "max_message_mb", float, float(DEFAULT_MAX_MESSAGE_MB))
+    if mb is not None and not 1 <= mb <= 1024:
+        r.problems.append(f"{section}.max_message_mb: must be between 1 and 1024 (MB)")
+        mb = None
+    return SizeLimits(max_message_bytes=int((mb or DEFAULT_MAX_MESSAGE_MB) * MB))
 
 
 def read_smtp(r: TomlReader) -> SmtpSettings | None:

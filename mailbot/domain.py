@@ -42,13 +42,18 @@ class Language(enum.StrEnum):
 
 @dataclass(frozen=True)
 class IncomingMail:
-    """One message as intake found it.  `uid`/`uidvalidity` are None for Maildir intake."""
+    """One message as intake found it.  `uid`/`uidvalidity` are None for Maildir intake.
+
+    `truncated`: the message is larger than the configured limit (`size` bytes), so `raw` holds only its
+    header and the start of its body (mailbot.intake.limits); it must go to a human, unanswered."""
 
     raw: bytes
     mailbox: str
     uid: int | None = None
     uidvalidity: int | None = None
     source_path: str | None = None
+    size: int | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,30 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+MB = 1024 * 1024
+DEFAULT_MAX_MESSAGE_MB = 25  # what most providers accept (Gmail 25 MB); larger mail is rare and deliberate
+BATCH_BYTES = 64 * MB  # the raw mail one batch may hold (at least one message, however large)
+HEADER_BYTES = 256 * 1024  # of a truncated message's header section (real ones are a few KB)
+BODY_PREFIX_BYTES = 1 * MB  # of a truncated message's body: the text parts and the start of the first file
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    """How much of a message intake reads (`max_message_mb` of [imap] or [maildir]); see
+    mailbot.intake.limits."""
+
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_MB * MB
+    batch_bytes: int = BATCH_BYTES
+    header_bytes: int = HEADER_BYTES
+    body_prefix_bytes: int = BODY_PREFIX_BYTES
+
+    def too_large(self, size: int) -> bool:
+        return size > self.max_message_bytes
+
+    def read_size(self, size: int) -> int:
+        """The bytes the bot will hold for a message of `size` bytes."""
+        return min(size, self.header_bytes + self.body_prefix_bytes) if self.too_large(size) else size
+
 
 @dataclass(frozen=True)
 class EventSettings:
@@ -59,6 +83,7 @@ class ImapSettings:
     idle_renew: float
     batch_size: int
     timeout: float
+    limits: SizeLimits = SizeLimits()
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,7 @@ class Settings:
     imap: ImapSettings | None
     smtp: SmtpSettings | None
     maildir_path: Path | None
+    maildir_limits: SizeLimits
     outbox_path: Path | None
     advisor_email: str
     advisor_name: str

@@ -58,5 +58,5 @@ def open_mailbox(settings: Settings, secrets: SecretSource | None = None) -> Mai
     from mailbot.secrets import SecretSource
 
     if settings.imap is None:
-        return MaildirMailbox(settings.maildir_path)
+        return MaildirMailbox(settings.maildir_path, limits=settings.maildir_limits)
     return ImapMailbox(settings.imap, secrets if secrets is not None else SecretSource())

@@ -21,7 +21,9 @@ from imapclient.exceptions import LoginError
 from mailbot.config import ImapSettings
 from mailbot.domain import IncomingMail
 from mailbot.errors import MailboxConnectionError, MailboxTimeoutError
+from mailbot.intake.imap_fetch import fetch_batch
 from mailbot.intake.imap_folders import FolderMap, add_keyword, check_keyword, move_uids, present_uids
+from mailbot.intake.limits import size_batches
 from mailbot.logs import kv
 from mailbot.secrets import SecretSource
 
@@ -151,18 +153,27 @@ class ImapMailbox:
             found = client.search(["UID", f"{after_uid + 1}:*", "NOT", "DELETED"])
         uids = sorted(u for u in found if u > after_uid)
         self._high_uid = max([after_uid, *uids])
+        limits = self.settings.limits
         for start in range(0, len(uids), batch_size):
             chunk = uids[start:start + batch_size]
-            if self._client is not client:
-                raise MailboxConnectionError(self.settings.host, self.settings.port,
-                                             "connection was reset while reading; open() again")
-            with self._guard("fetch"):
-                data = client.fetch(chunk, ["BODY.PEEK[]"])  # PEEK: never sets \Seen
-            batch = [IncomingMail(raw=data[u][b"BODY[]"], mailbox=self.name, uid=u, uidvalidity=self._uidvalidity)
-                     for u in chunk if data.get(u, {}).get(b"BODY[]") is not None]
-            log.debug(kv("fetched", mailbox=self.name, count=len(batch)))
-            if batch:
-                yield batch
+            self._check_current(client)  # outside _guard: a failure here must not close the new connection
+            with self._guard("fetch sizes"):
+                sizes = client.fetch(chunk, ["RFC822.SIZE"])
+            sized = {u: data[b"RFC822.SIZE"] for u, data in sizes.items() if b"RFC822.SIZE" in data}
+            for group in size_batches(chunk, sized, batch_size, limits):
+                self._check_current(client)
+                with self._guard("fetch"):
+                    batch = fetch_batch(client, group, sized, limits, self.name, self._uidvalidity)
+                log.debug(kv("fetched", mailbox=self.name, count=len(batch)))
+                if batch:
+                    yield batch
+
+    def _check_current(self, client: IMAPClient) -> None:
+        """Raise unless `client` is still the open connection: the caller may have reset it between two
+        batches (this generator then belongs to the old one)."""
+        if self._client is not client:
+            raise MailboxConnectionError(self.settings.host, self.settings.port,
+                                         "connection was reset while reading; open() again")
 
     # ------------------------------------------------------------------ filing
     def file(self, moves: Sequence[tuple[IncomingMail, str]], keyword: str) -> None:

@@ -19,7 +19,9 @@ from imapclient.imap_utf7 import encode as encode_utf7
 
 from mailbot.domain import IncomingMail
 from mailbot.errors import MailboxConnectionError
+from mailbot.intake.limits import split_prefix
 from mailbot.logs import kv
+from mailbot.settings import SizeLimits
 
 log = logging.getLogger("mailbot.intake")
 
@@ -42,8 +44,10 @@ class MaildirMailbox:
     (Settings.folder() already includes the prefix), so it is not applied a second time.
     """
 
-    def __init__(self, path: Path, folder_prefix: str = "Klimaverksted", utf8_names: bool = False) -> None:
+    def __init__(self, path: Path, folder_prefix: str = "Klimaverksted", utf8_names: bool = False,
+                 limits: SizeLimits = SizeLimits()) -> None:
         self.path = Path(path)
+        self.limits = limits
         self.folder_prefix = folder_prefix
         self.utf8_names = utf8_names
         self.name = f"maildir:{self.path}"
@@ -72,19 +76,33 @@ class MaildirMailbox:
         self._snapshot = self._dir_state()  # taken before listing: wait() then sees anything delivered after
         files = self._inbox_files()
         batch: list[IncomingMail] = []
+        held = 0  # bytes in `batch`: a batch holds at most limits.batch_bytes (and at least one message)
         for path in files:
             try:
-                raw = path.read_bytes()
+                mail = self._read(path)
             except FileNotFoundError:
                 continue  # moved away (by a mail client) since the listing
             except OSError as exc:
                 raise MaildirError(self.path, f"cannot read {path.name}: {exc.strerror or exc}") from exc
-            batch.append(IncomingMail(raw=raw, mailbox=self.name, source_path=str(path)))
-            if len(batch) == batch_size:
+            batch.append(mail)
+            held += len(mail.raw)
+            if len(batch) == batch_size or held >= self.limits.batch_bytes:
                 yield batch
-                batch = []
+                batch, held = [], 0
         if batch:
             yield batch
+
+    def _read(self, path: Path) -> IncomingMail:
+        """The message in `path`; above the size limit only its header and the start of its body."""
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if not self.limits.too_large(size):
+                return IncomingMail(raw=handle.read(), mailbox=self.name, source_path=str(path), size=size)
+            start = handle.read(self.limits.header_bytes + self.limits.body_prefix_bytes)
+        log.warning(kv("message_truncated", mailbox=self.name, file=path.name, size=size,
+                       limit=self.limits.max_message_bytes))
+        return IncomingMail(raw=split_prefix(start, self.limits), mailbox=self.name, source_path=str(path),
+                            size=size, truncated=True)
 
     def _inbox_files(self) -> list[Path]:
         entries: list[tuple[int, str, Path]] = []
