@@ -2,7 +2,8 @@
 
 `due_digest` is what the daemon calls on every cycle: once the local clock (event.timezone) has passed
 advisor.digest_time it claims today's Digest row and returns the digest as an OutgoingReply, which the
-caller enqueues in the same transaction.  The Digest table's unique `day` is the guarantee of "never twice
+caller enqueues in the same transaction.  After the event day a digest goes out only when mail has come in
+since the previous one (late inputs still reach the advisor; unchanged seat figures do not, every day).  The Digest table's unique `day` is the guarantee of "never twice
 a day": two processes racing both try to insert; one wins, the other gets an IntegrityError inside a
 savepoint and returns None.  `digest_now` serves `mailbot digest --print/--send`.
 """
@@ -27,7 +28,7 @@ from mailbot.store.models import as_utc
 from mailbot.report.export import export_inputs, export_participants_csv
 from mailbot.report.figures import AreaTotals, area_totals, capacity, seat_counts
 from mailbot.report.render import SeatBar, render
-from mailbot.store.models import Digest
+from mailbot.store.models import Digest, Message
 
 PURPOSE = "digest"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -109,10 +110,20 @@ def due_digest(session: Session, settings: Settings, now: datetime) -> OutgoingR
     if _digest_for(session, day) is not None:
         return None
     since = session.scalar(select(Digest.created_at).where(Digest.day < day).order_by(Digest.day.desc()).limit(1))
+    if day > settings.event.date and nothing_new_since(session, since):
+        return None  # after the event a digest of unchanged figures is noise: it goes only when mail came in
     message_id = digest_message_id(settings, day)
     if not _claim(session, day, now, message_id):
         return None  # another process claimed today between our check and our insert
     return _reply(settings, build_digest(session, settings, now, since), message_id)
+
+
+def nothing_new_since(session: Session, since: datetime | None) -> bool:
+    """Whether no message has been stored since `since` (the previous digest; None: there was none)."""
+    if since is None:
+        return False
+    newer = select(Message.id).where(Message.created_at > since).limit(1)
+    return session.scalar(newer) is None
 
 
 def digest_now(session: Session, settings: Settings, now: datetime, record: bool) -> OutgoingReply:

@@ -270,3 +270,28 @@ def test_due_digest_goes_through_the_real_outbox(db, settings):
     people = people.decode("utf-8-sig") if isinstance(people, bytes) else people.removeprefix("\ufeff")
     assert [r[0] for r in csv.reader(io.StringIO(people), delimiter=";")][1:] == [
         "Deltaker 000", "Deltaker 001", "Deltaker 002", "Venter 01"]
+
+
+AFTER_EVENT = datetime(2027, 6, 3, 5, 30, tzinfo=timezone.utc)  # two days after the event (2027-06-01)
+
+
+def test_after_the_event_a_digest_goes_only_when_mail_came_in(db, settings):
+    with db.session() as s:
+        populate(s, confirmed=5, waitlisted=0, inputs=1)
+    with db.session() as s:
+        assert due_digest(s, settings, AFTER_EVENT) is not None  # the first after the event: figures changed
+    with db.session() as s:
+        assert due_digest(s, settings, AFTER_EVENT + timedelta(days=1)) is None  # a quiet day: no digest
+        assert s.scalar(select(func.count()).select_from(Digest)) == 1  # and the day is not claimed
+    with db.session() as s:
+        add_message(s, "sen@innspill.example", kind="input", at=AFTER_EVENT + timedelta(days=1, hours=2))
+    with db.session() as s:
+        late = due_digest(s, settings, AFTER_EVENT + timedelta(days=2))
+    assert late is not None and "2027-06-05" in late.message_id
+
+
+def test_before_the_event_a_quiet_day_still_gets_its_digest(db, settings):
+    with db.session() as s:
+        assert due_digest(s, settings, MORNING) is not None
+    with db.session() as s:
+        assert due_digest(s, settings, MORNING + timedelta(days=1)) is not None
