@@ -123,14 +123,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from mailbot.daemon import build_daemon
+    from mailbot.standby import run_once_owning_mailbox, run_owning_mailbox
 
-    daemon = build_daemon(_settings(args))
+    settings = _settings(args)
+    daemon = build_daemon(settings)
     if args.once:
-        report = daemon.run_once()
-        print(f"processed {report.processed} message(s), sent {report.sent} reply(ies), "
-              f"{report.failed} failed")
-        return 0
-    daemon.run_forever()
+        return run_once_owning_mailbox(daemon, settings.database_url, lambda: _run_once(daemon))
+    return run_owning_mailbox(daemon, settings.database_url)
+
+
+def _run_once(daemon) -> int:  # noqa: ANN001 - mailbot.daemon.Daemon
+    report = daemon.run_once()
+    print(f"processed {report.processed} message(s), sent {report.sent} reply(ies), {report.failed} failed")
     return 0
 
 
