@@ -120,6 +120,7 @@ class Pipeline:
         if not isinstance(understanding, Understanding):
             raise understanding or RuntimeError("message was not classified")
         understanding = unreadable_attachments_need_a_human(mail, understanding)
+        understanding = truncated_mail_needs_a_human(incoming, understanding)
         row = self._message_row(incoming, mail, understanding)
         session.add(row)
         session.flush()
@@ -192,6 +193,16 @@ class Pipeline:
 
 DOCUMENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                   "application/msword", "text/plain")
+
+
+def truncated_mail_needs_a_human(incoming: IncomingMail, understanding: Understanding) -> Understanding:
+    """A message above the size limit was read only in part (mailbot.intake.limits): what the bot did not
+    read may change what it means, so a human decides (no automatic reply)."""
+    if not incoming.truncated:
+        return understanding
+    reason = (f"sent to review: message too large ({incoming.size or 0:,} bytes); only its header and the "
+              f"first {len(incoming.raw):,} bytes were read")
+    return replace(understanding, should_reply=False, confidence=0.0, reasons=understanding.reasons + (reason,))
 
 
 def unreadable_attachments_need_a_human(mail: ParsedMail, understanding: Understanding) -> Understanding:
