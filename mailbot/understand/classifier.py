@@ -27,7 +27,8 @@ from mailbot.understand.focus import AreaScore, FocusLexicon
 from mailbot.understand.intent import IntentFacts, IntentRules
 from mailbot.understand.loopguard import LoopGuard, LoopVerdict
 from mailbot.understand.model import Prediction, TrainedModel, ensure_model
-from mailbot.understand.nlp import Analysis, sender_text
+from mailbot.understand.nlp import Analysis
+from mailbot.understand.texts import sender_text
 
 REPLY_KINDS = frozenset({Kind.REGISTRATION, Kind.CANCELLATION, Kind.INPUT})
 AUTOMATIC_KINDS = frozenset({Kind.AUTO_REPLY, Kind.BOUNCE})
@@ -35,6 +36,7 @@ MODEL_FLOOR = 0.01  # a kind the model never saw still gets a chance when rules 
 MAX_RULE_BOOST = 4.0  # per kind: many weak hints never outweigh everything else
 CONFLICT_WEIGHT = 0.5  # a non-reply guess with this much on the reply kinds is a conflict for a human
 CONTESTED_CONFIDENCE = 0.8  # a reply kind no rule speaks for, while rules speak for another, needs this much
+KIND_VALUES = tuple((kind, kind.value) for kind in Kind)  # Enum's .value is a slow property; read it once
 
 
 @dataclass(frozen=True)
@@ -237,9 +239,8 @@ def combine(model: dict[str, float], fired: Sequence[Verdict]) -> dict[Kind, flo
     boosts: dict[str, float] = {}
     for verdict in fired:
         boosts[verdict.outcome] = boosts.get(verdict.outcome, 0.0) + verdict.weight
-    kinds = [k for k in Kind if k.value in model or k.value in boosts]
-    logits = {k: math.log(max(model.get(k.value, 0.0), MODEL_FLOOR)) + min(boosts.get(k.value, 0.0), MAX_RULE_BOOST)
-              for k in kinds}
+    logits = {k: math.log(max(model.get(v, 0.0), MODEL_FLOOR)) + min(boosts.get(v, 0.0), MAX_RULE_BOOST)
+              for k, v in KIND_VALUES if v in model or v in boosts}
     top = max(logits.values())
     exp = {k: math.exp(v - top) for k, v in logits.items()}
     total = sum(exp.values())

@@ -19,8 +19,8 @@ from pathlib import Path
 from mailbot.config import default_rules_path
 from mailbot.domain import Attendee, Kind, Language, ParsedMail
 from mailbot.rulebook import Rule, Verdict, run_rules
-from mailbot.understand import cancellation, language, names, organization, seats
-from mailbot.understand.phrases import fold
+from mailbot.understand import cancellation, language, organization, seats
+from mailbot.understand.gated import fold_shared
 from mailbot.understand.extract_table import LIST_MAX, SUBJECT_MAX, TAIL_MAX, TEXT_MAX, ExtractFacts, ExtractTable
 
 SENDER_ONLY = frozenset({"default_one", "companions"})  # seat rules after which the sender is an attendee
@@ -75,13 +75,13 @@ class Extractor:
         whole = mail.new_text.strip() or mail.text.strip()
         text = whole[:TEXT_MAX]
         sender = Attendee(name=mail.from_name.strip() or mail.from_addr, email=mail.from_addr or None)
-        people = names.find_people(whole[:LIST_MAX], self.table, running=TEXT_MAX)
         body = f"{mail.subject[:SUBJECT_MAX]}\n{text}"
-        folded_body = fold(body)
+        folded_body = fold_shared(body)
         # text is the end of body (after the subject line), so its folded form is the same slice
         same = folded_body is not None and len(folded_body) == len(body)
-        folded_text = folded_body[len(body) - len(text):] if same else fold(text)
-        return ExtractFacts(mail, self.table, text, body, whole[-TAIL_MAX:], people, sender, folded_body, folded_text)
+        folded_text = folded_body.tail(len(body) - len(text)) if same else fold_shared(text)  # type: ignore[union-attr]
+        return ExtractFacts(mail, self.table, text, body, whole[-TAIL_MAX:], whole[:LIST_MAX], sender, folded_body,
+                            folded_text)
 
     def _registration(self, facts: ExtractFacts) -> tuple[int, tuple[Attendee, ...], list[str]]:
         verdicts = run_rules(self._rules["seats"], facts)

@@ -9,7 +9,8 @@ words) inside otherwise case-insensitive patterns.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +26,16 @@ RULES_FILE = "extract.toml"
 TEXT_MAX = 2500  # a registration states its facts early; long mails must not cost more than short ones
 LIST_MAX = 8000  # ... but a list or table of attendees may run longer
 TAIL_MAX = 1500
+MEMO_MAX = 50_000  # remembered clean_name candidates; the memo is emptied when full
 SUBJECT_MAX = 300
 UPPER = "A-ZÆØÅÉÈÜÖÄÁÓÍ"
 LOWER = "a-zæøåéèüöäáóíñç"
 # Possessive quantifiers (++): a name never gives characters back, so long odd tokens cannot make the
 # patterns backtrack for ages.
-TOKEN = rf"(?<![\w-])[{UPPER}][{LOWER}'’]++(?:-[{UPPER}{LOWER}][{LOWER}]++)?+"
+# The capital comes before the look-behind that checks the character before it ("(?<![\w-].)" right after
+# the capital is "(?<![\w-])" right before it): the same matches, but a pattern that starts with a name now
+# starts with a character class, so the regex engine skips ahead to capitals instead of trying every position.
+TOKEN = rf"[{UPPER}](?<![\w-].)[{LOWER}'’]++(?:-[{UPPER}{LOWER}][{LOWER}]++)?+"
 PARTICLE = r"(?:van|von|de|der|den|af|da|di|le|la|du)"
 NAME = rf"(?-i:{TOKEN}(?:[ ](?:{PARTICLE}[ ])?{TOKEN}){{0,2}})"
 PLACEHOLDER = re.compile(r"\{(num|people|colleague|self|name|names)\}")
@@ -45,6 +50,7 @@ WORD_LISTS = ("people", "colleagues", "self", "not_names", "titles", "label_name
 class OrgTable:
     order: tuple[str, ...]
     suffix: re.Pattern[str]  # a name that ends in a suffix (the whole name is group "org")
+    suffix_in_text: ph.GatedPattern  # the same, gated by the suffixes (for finditer over a whole text)
     strong_cue: ph.GatedPattern  # cue + capitalised name (group "org")
     weak_cue: ph.GatedPattern  # cue + name with suffix (group "org")
     exclude: tuple[str, ...]  # lower-cased
@@ -68,6 +74,9 @@ class ExtractTable:
     titles: re.Pattern[str]
     org: OrgTable
     lang: dict[str, frozenset[str]]  # nb / nn / en function words (nb and nn: only the distinguishing ones)
+    # names.clean_name's results by candidate: a memo of a pure function of the candidate and this table
+    # (the same words come back in every message), not state.  Bounded by MEMO_MAX.
+    name_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def number(self, token: str | None) -> int | None:
         if not token:
@@ -168,20 +177,21 @@ def _line_starts(items) -> re.Pattern[str]:
 def _org(table: dict[str, Any], source: str) -> OrgTable:
     suffixes = ph.strings(table, "suffixes", source)
     suffix_words = ph.strings(table, "suffix_words", source, lower=True)
-    name_word = rf"(?-i:(?<![\w&.'’-])[{UPPER}0-9][\w&.'’-]*+)"
+    name_word = rf"(?-i:[{UPPER}0-9](?<![\w&.'’-].)[\w&.'’-]*+)"  # look-behind after the capital: see TOKEN
     joiner = r"(?:[ ](?:og|&|and|of|for|i|av)(?=[ ][A-ZÆØÅ0-9]))?"
     suffix_alt = "|".join(re.escape(s) for s in sorted(suffixes, key=len, reverse=True))
     word_alt = "|".join(re.escape(s) for s in sorted(suffix_words, key=len, reverse=True))
-    ending = rf"(?:[ ](?-i:{suffix_alt})(?![\w])|[ ](?i:{word_alt})\b)"
+    # "[ ]" before the alternation (same matches as in each branch): it leaves the suffixes as the
+    # alternation's leading words, which GatedPattern uses as a gate.
+    ending = rf"[ ](?:(?-i:{suffix_alt})(?![\w])|(?i:{word_alt})\b)"
     with_suffix = rf"(?P<org>{name_word}(?:{joiner}[ ]{name_word}){{0,5}}{ending})"
     capitalised = rf"(?P<org>{name_word}(?:{joiner}[ ]{name_word}){{0,5}}(?:{ending})?)"
-    strong = _alternation(ph.strings(table, "strong_cues", source))
-    weak = _alternation(ph.strings(table, "weak_cues", source))
     return OrgTable(
         order=_order(table, source, "organization"),
         suffix=re.compile(with_suffix),
-        strong_cue=ph.GatedPattern([rf"\b(?:{strong})[ ]+{capitalised}"]),
-        weak_cue=ph.GatedPattern([rf"\b(?:{weak})[ ]+{with_suffix}"]),
+        suffix_in_text=ph.GatedPattern([with_suffix], flags=0),
+        strong_cue=_cued(ph.strings(table, "strong_cues", source), capitalised),
+        weak_cue=_cued(ph.strings(table, "weak_cues", source), with_suffix),
         exclude=ph.strings(table, "exclude", source, lower=True),
         host_domains=ph.strings(table, "host_domains", source, lower=True),
         free_mail=ph.strings(table, "free_mail", source, lower=True),
@@ -189,11 +199,22 @@ def _org(table: dict[str, Any], source: str) -> OrgTable:
     )
 
 
+def _cued(cues: tuple[str, ...], name: str) -> ph.GatedPattern:
+    """`\\b(?:cue|cue|...)[ ]+name` (cues longest first, as `_alternation` orders them) as one source
+    per cue: the same matches (leftmost, a tie to the earlier cue), but each cue is gated by its own words
+    and found by its lower-cased self (a GatedPattern finder), not by the case-sensitive name after it."""
+    ordered = sorted(set(cues), key=len, reverse=True)
+    sources = [rf"\b(?:{_alternation([cue])})[ ]+{name}" for cue in ordered]
+    finders = [rf"\b(?:{_alternation([cue.lower()])})[ ]+" for cue in ordered]
+    return ph.GatedPattern(sources, finders=finders)
+
+
 def _language(table: dict[str, Any], source: str) -> dict[str, frozenset[str]]:
     nb, nn, en = (frozenset(ph.strings(table, key, source, lower=True)) for key in ("nb", "nn", "en"))
     # Words in both an English and a Norwegian list ("me", "her") tell nothing about English vs Norwegian,
     # but still tell Nynorsk from Bokmål once the text is known to be Norwegian.
-    return {"nb": nb - nn, "nn": nn - nb, "en": en - nb - nn, "no": nb | nn, "en_shared": en & (nb | nn)}
+    return {"nb": nb - nn, "nn": nn - nb, "en": en - nb - nn, "no": nb | nn, "en_shared": en & (nb | nn),
+            "no_only": (nb | nn) - (en & (nb | nn))}
 
 
 @dataclass(frozen=True)
@@ -205,10 +226,18 @@ class ExtractFacts:
     text: str  # what the sender wrote (new_text, else text), its first TEXT_MAX characters
     body: str  # subject + text: where counts are looked for
     tail: str  # the last TAIL_MAX characters of what the sender wrote: where a sign-off is looked for
-    people: Found
+    listing: str  # what the sender wrote, its first LIST_MAX characters: where people are looked for
     sender: Attendee
     folded_body: str | None = None  # phrases.fold(body): lower-cased once for all the patterns
     folded_text: str | None = None  # phrases.fold(text)
+
+    @cached_property
+    def people(self) -> Found:
+        """names.find_people in `listing`, found on first use: only the seat rules and an organisation
+        candidate that might be a person's name need them."""
+        from mailbot.understand.names import find_people  # names builds on this module
+
+        return find_people(self.listing, self.table, running=TEXT_MAX)
 
     @property
     def sender_domain(self) -> str:

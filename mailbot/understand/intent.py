@@ -19,61 +19,12 @@ from mailbot.domain import Kind, ParsedMail
 from mailbot.errors import RulesError
 from mailbot.rulebook import RuleSet, Verdict, run_rules
 from mailbot.understand.focus import WordPattern, compile_patterns, read_rules_toml
-from mailbot.understand.nlp import MAX_BODY_CHARS, clean_subject
+from mailbot.understand.intent_facts import IntentFacts, PatternRule, normalise, pattern_gates
 
 FILE_NAME = "intents.toml"
 RULE_KINDS = frozenset({Kind.REGISTRATION, Kind.CANCELLATION, Kind.INPUT, Kind.QUESTION, Kind.AUTO_REPLY,
                         Kind.OTHER})
 FIELDS = ("text", "body", "subject", "lemmas", "attachments")
-BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-
-
-def normalise(text: str) -> str:
-    """Lower case, typographic apostrophes made plain, all whitespace runs one space."""
-    return " ".join((text or "").lower().replace("\u2019", "'").split())
-
-
-@dataclass(frozen=True)
-class IntentFacts:
-    """What intent rules look at, every text already `normalise`d."""
-
-    subject: str  # empty when the subject was inherited (a reply or forward)
-    body: str
-    text: str
-    lemmas: str
-    attachments: str
-    document_words: tuple[int, ...]  # word count of each attachment with text
-    sender_domain: str
-    own_domains: frozenset[str]
-    bulk_headers: tuple[str, ...]  # the list/bulk headers present, e.g. ("list-unsubscribe",)
-
-    @classmethod
-    def from_mail(cls, mail: ParsedMail, lemma_text: str, bot_addresses: tuple[str, ...] = ()) -> IntentFacts:
-        own_subject, inherited = clean_subject(mail.subject)
-        subject = "" if inherited else normalise(own_subject)
-        body = normalise(mail.new_text[:MAX_BODY_CHARS])
-        return cls(
-            subject=subject, body=body, text=f"{subject} . {body}" if subject else body, lemmas=lemma_text,
-            attachments=normalise(mail.attachment_text[:20_000]),
-            document_words=tuple(len(a.text.split()) for a in mail.attachments if a.text),
-            sender_domain=_domain(mail.from_addr), own_domains=frozenset(_domain(a) for a in bot_addresses),
-            bulk_headers=_bulk_headers(mail),
-        )
-
-    def field(self, name: str) -> str:
-        return getattr(self, name)
-
-
-def _domain(address: str) -> str:
-    return (address or "").rpartition("@")[2].strip(" >").lower()
-
-
-def _bulk_headers(mail: ParsedMail) -> tuple[str, ...]:
-    found = [name for name in ("list-id", "list-unsubscribe", "list-post") if mail.header(name)]
-    precedence = (mail.header("precedence") or "").strip().lower()
-    if precedence in BULK_PRECEDENCE:
-        found.append(f"precedence: {precedence}")
-    return tuple(found)
 
 
 # ----------------------------------------------------------------------------------------- built-in rules
@@ -136,33 +87,6 @@ def bulk_sender(kind: Kind, weight: float, _settings: dict):
             return None
         return Verdict("bulk_sender", kind.value, f"list/bulk mail ({', '.join(facts.bulk_headers)})", weight)
     return rule
-
-
-# ----------------------------------------------------------------------------------------- pattern rules
-@dataclass(frozen=True)
-class PatternRule:
-    name: str
-    kind: Kind
-    weight: float
-    field: str
-    patterns: tuple[WordPattern, ...]
-    unless: tuple[WordPattern, ...]
-
-    def __call__(self, facts: IntentFacts) -> Verdict | None:
-        text = facts.field(self.field)
-        if not text:
-            return None
-        for pattern in self.patterns:
-            match = pattern.search(text)
-            if match:
-                if any(stop.search(text) for stop in self.unless):
-                    return None
-                return Verdict(self.name, self.kind.value, f"{self.field} matched {match.group(0)!r}", self.weight)
-        return None
-
-    @property
-    def __name__(self) -> str:  # RuleSet registers rules under their __name__
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -295,7 +219,7 @@ def _pattern_rule(name: str, table: dict, source: str) -> PatternRule:
     if not patterns:
         raise RulesError(source, f"{key}.patterns must list at least one pattern")
     unless = compile_patterns(table.get("unless", []), f"{key}.unless", source)
-    return PatternRule(name, kind, weight, field, patterns, unless)
+    return PatternRule(name, kind, weight, field, patterns, unless, *pattern_gates(patterns))
 
 
 def _domain_settings(table: Any, source: str) -> Domain:

@@ -20,10 +20,11 @@ SCAN = 3000  # characters; the start of a message tells its language
 def detect(text: str, table: ExtractTable) -> Language:
     words = WORD.findall(text[:SCAN].lower())
     lang = table.lang
-    english = sum(1 for w in words if w in lang["en"])
-    norwegian = sum(1 for w in words if w in lang["no"] and w not in lang["en_shared"])
+    # Counts of words in each list (sum of booleans, counted in C).
+    english = sum(map(lang["en"].__contains__, words))
+    norwegian = sum(map(lang["no_only"].__contains__, words))  # Norwegian and not also English
     if english > norwegian:
         return Language.EN
-    nynorsk = sum(1 for w in words if w in lang["nn"])
-    bokmaal = sum(1 for w in words if w in lang["nb"])
+    nynorsk = sum(map(lang["nn"].__contains__, words))
+    bokmaal = sum(map(lang["nb"].__contains__, words))
     return Language.NN if nynorsk > bokmaal else Language.NB

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from mailbot.domain import Kind, ParsedMail
 from mailbot.rulebook import RuleSet, Verdict
 from mailbot.understand import phrases as ph
+from mailbot.understand.gated import Folded, fold_shared
 
 BOUNCE = Kind.BOUNCE.value
 AUTO_REPLY = Kind.AUTO_REPLY.value
@@ -55,6 +57,12 @@ class LoopTable:
 
     def words(self, table: str, key: str) -> tuple[str, ...]:
         return self.raw[table][key]
+
+    @cached_property
+    def autoreply_entries(self) -> tuple[tuple[str, str], ...]:
+        """[headers].autoreply as (header name, wanted value or ""), parsed once."""
+        return tuple(tuple(part.strip() for part in entry.partition(":")[::2])  # type: ignore[misc]
+                     for entry in self.words("headers", "autoreply"))
 
     @classmethod
     def from_toml(cls, data: dict[str, Any], source: str) -> LoopTable:
@@ -127,13 +135,16 @@ class LoopFacts:
         """The start of the body where out-of-office phrasing counts."""
         return self.body[: self.table.body_window]
 
-    @property
+    @cached_property
     def folded_head(self) -> str | None:
-        """fold(head), sliced from folded_body when lower-casing kept every character in place."""
+        """fold(head), sliced from folded_body when lower-casing kept every character in place (computed
+        once: three rules search it, and its word set is shared through the Folded value)."""
         folded = self.folded_body
         if folded is None or len(folded) != len(self.body):
             return None
-        return folded[: self.table.body_window]
+        if len(folded) <= self.table.body_window:
+            return folded  # the head is the whole body: same text, same word set
+        return Folded(folded[: self.table.body_window])
 
     @property
     def dsn_evidence(self) -> bool:
@@ -168,8 +179,8 @@ def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTabl
         body=body,
         forwarded=forwarded,
         subject=subject,
-        folded_body=ph.fold(body),
-        folded_subject=ph.fold(subject),
+        folded_body=fold_shared(body),
+        folded_subject=fold_shared(subject),
         dsn_field_count=_dsn_fields(mail, table),
     )
 

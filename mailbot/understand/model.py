@@ -19,16 +19,19 @@ import json
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language as SpacyLanguage
 from spacy.tokens import Doc
 
 from mailbot.errors import ModelError
 from mailbot.logs import kv
+from mailbot.understand import bow
 from mailbot.understand.lemmas import LemmaTable, load_table
 from mailbot.understand.nlp import Analysis, Analyzer, Lemmatizer
 
@@ -40,6 +43,8 @@ AREA_PIPE = "textcat_multilabel"
 PRIMARY_PIPE = "primary_area"
 EMPTY = "<empty>"  # the one feature of a text with no words; the classifiers need at least one token
 _CACHE: dict[Path, tuple[float, TrainedModel]] = {}
+PIPE_BATCH = 512  # documents per classifier call, as pipe.pipe(batch_size=512) batched them
+FEATURE_MEMO = 500_000  # remembered feature ids; the memo is emptied when full
 
 
 def corpus_fingerprint(training_dir: Path) -> str:
@@ -69,6 +74,8 @@ class TrainedModel:
     nlp: SpacyLanguage
     analyzer: Analyzer
     meta: dict[str, Any]
+    # Feature string → its spaCy string id: a memo of a pure function (bounded by FEATURE_MEMO), not state.
+    feature_ids: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -79,15 +86,53 @@ class TrainedModel:
         return [Doc(vocab, words=a.features() or [EMPTY]) for a in analyses]
 
     def predict(self, analyses: list[Analysis]) -> list[Prediction]:
-        """Scores for each analysis, in one batched pass through both classifiers."""
-        docs = self.docs(analyses)
-        scores: list[dict[str, dict[str, float]]] = [{} for _doc in docs]
-        # The three classifiers write into the same doc.cats; run them one by one and keep each's scores.
-        for name, pipe in self.nlp.pipeline:
-            for i, doc in enumerate(pipe.pipe(docs, batch_size=512)):
-                scores[i][name] = dict(doc.cats)
-                doc.cats = {}
+        """Scores for each analysis, in one batched pass through the three classifiers.
+
+        The bag-of-words classifiers (TextCatBOW) read nothing from a Doc but `to_array([ORTH])`, so they are
+        given `Features` (the same ids, without building a Doc and a lexeme per word); they share one n-gram
+        extraction (bow.py); their scores are read as each pipe's `set_annotations` would write them into
+        `doc.cats`."""
+        features = [Features(self._ids(a.features() or [EMPTY])) for a in analyses]
+        scores: list[dict[str, dict[str, float]]] = [{} for _features in features]
+        names, pipes = zip(*self.nlp.pipeline)
+        for start in range(0, len(features), PIPE_BATCH):  # the batches pipe.pipe() would make
+            batch = features[start:start + PIPE_BATCH]
+            for name, pipe, table in zip(names, pipes, bow.predict_all(pipes, batch)):
+                labels = pipe.labels
+                for i in range(len(batch)):
+                    scores[start + i][name] = {label: float(table[i, j]) for j, label in enumerate(labels)}
         return [Prediction(kinds=s[KIND_PIPE], areas=s[AREA_PIPE], primary=s[PRIMARY_PIPE]) for s in scores]
+
+    def _ids(self, words: list[str]) -> numpy.ndarray:
+        """What Doc(vocab, words=words).to_array([ORTH]) returns: the words' string ids (StringStore
+        lookups, which add nothing to the store)."""
+        memo = self.feature_ids
+        ids = [memo.get(word) for word in words]
+        if None in ids:  # words seen for the first time (since the memo was last emptied)
+            strings = self.nlp.vocab.strings
+            if len(memo) >= FEATURE_MEMO:
+                memo.clear()
+            for i, found in enumerate(ids):
+                if found is None:
+                    ids[i] = memo[words[i]] = strings[words[i]]
+        return numpy.array(ids, dtype=numpy.uint64)
+
+
+class Features:
+    """The part of a Doc a bag-of-words text classifier reads: its length and its ORTH ids."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: numpy.ndarray) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def to_array(self, attrs) -> numpy.ndarray:
+        if list(attrs) != [ORTH]:
+            raise ValueError(f"Features hold ORTH ids only, not {attrs!r}")
+        return self.ids
 
 
 def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: Path) -> None:

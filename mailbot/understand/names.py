@@ -10,10 +10,12 @@ with an e-mail address or a job title beside it, so that "- Mobilitet: flere lad
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailbot.domain import Attendee
-from mailbot.understand.extract_table import NAME, ExtractTable
+from mailbot.understand.extract_table import MEMO_MAX, NAME, UPPER, ExtractTable
+from mailbot.understand.gated import GatedPattern, fold
 
 BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)]|[a-h][.)])\s+(?P<item>\S.*)$")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -27,13 +29,12 @@ TRAILER = re.compile(
     r"are coming|would like to attend|will join|will be attending|kommer også|melder seg)\b",
     re.IGNORECASE,
 )
-LEADER = re.compile(
+LEADER = GatedPattern([
     r"(?:melde på|melder på|meld på|påmelding for|påmelding av|register|sign up|vi blir|me blir|we will be|"
     r"we are|deltakere er|deltakarar er)\s*:?\s+(?:(?:min|mi|mitt|vår|våre|my|our)\s+)?(?:(?:kollega|kollegaen|"
     r"kollegane|kollegaene|kolleger|sjef|sjefen|leder|lederen|leiar|colleague|colleagues|boss|manager)\s+)?"
-    r"(?:(?:min|mi|mitt|vår|våre)\s+)?:?\s*$",
-    re.IGNORECASE,
-)
+    r"(?:(?:min|mi|mitt|vår|våre)\s+)?:?\s*$"
+])  # a GatedPattern: most text before a name has none of the sign-up phrases, and a substring test says so
 COLON_BEFORE = re.compile(r":\s*$")
 
 
@@ -47,7 +48,20 @@ class Found:
 
 
 def clean_name(candidate: str, table: ExtractTable) -> str | None:
-    """The name in `candidate` with leading/trailing non-name words dropped, or None when none is left."""
+    """The name in `candidate` with leading/trailing non-name words dropped, or None when none is left.
+    Memoised per table (table.name_memo): running text asks about the same capitalised words again and again."""
+    memo = table.name_memo
+    try:
+        return memo[candidate]
+    except KeyError:
+        pass
+    if len(memo) >= MEMO_MAX:
+        memo.clear()
+    name = memo[candidate] = _clean_name(candidate, table)
+    return name
+
+
+def _clean_name(candidate: str, table: ExtractTable) -> str | None:
     words = candidate.strip(" .:!?").split()
     not_names = table.words["not_names"]
     while words and words[0].lower() in not_names:
@@ -125,15 +139,24 @@ def from_form(lines: list[str], table: ExtractTable) -> list[Attendee]:
 
 
 SELF_OR_NAME = re.compile(rf"\b(?:meg selv|meg sjølv|meg|jeg|eg|myself|me)\b|(?-i:\bI\b)|{NAME}", re.IGNORECASE)
+# Every SELF_OR_NAME match begins at a word start with m/j/e (either case; no other character matches them
+# case-insensitively) or a capital ("I" included).  Trying the pattern only there finds the same matches
+# several times faster than its own scan, which tries every alternative at every position.
+SELF_OR_NAME_START = re.compile(rf"\b[mjeMJE{UPPER}]")
 JOINER = re.compile(r",\s*og\s+|,\s*and\s+|,\s*|\s+og\s+|\s+and\s+|\s*&\s*")
 
 
-def _enumeration(text: str, table: ExtractTable) -> tuple[list[str], bool, int]:
-    """Names joined by "," / "og" / "and" (and "meg") at the start of `text`: (names, sender listed, end)."""
+def _enumeration(text: str, table: ExtractTable, start: int = 0,
+                 first: re.Match[str] | None = None) -> tuple[list[str], bool, int]:
+    """Names joined by "," / "og" / "and" (and "meg") at `start` of `text`: (names, sender listed, end -
+    start).  `first` is SELF_OR_NAME's match at `start` when the caller has it.  Matching in place gives
+    what matching text[start:] gives: a SELF_OR_NAME match found at `start` (a word start, see
+    self_or_names) reads the same with or without what precedes it, and later ones see only text after it."""
     names: list[str] = []
     includes_self = False
-    pos = end = 0
-    while (match := SELF_OR_NAME.match(text, pos)) is not None:
+    end = start
+    match = first if first is not None else SELF_OR_NAME.match(text, start)
+    while match is not None:
         word = match.group(0)
         if SELF_WORD.match(word):
             includes_self = True
@@ -145,8 +168,8 @@ def _enumeration(text: str, table: ExtractTable) -> tuple[list[str], bool, int]:
         join = JOINER.match(text, end)
         if not join:
             break
-        pos = join.end()
-    return names, includes_self, end
+        match = SELF_OR_NAME.match(text, join.end())
+    return names, includes_self, end - start
 
 
 def from_text(text: str, table: ExtractTable) -> tuple[list[str], bool, str]:
@@ -158,16 +181,31 @@ def from_text(text: str, table: ExtractTable) -> tuple[list[str], bool, str]:
             names, me, _end = _enumeration(match.group("value").strip(), table)
             if names:
                 return names, me, "heading"
-    for match in SELF_OR_NAME.finditer(text):
+    # LEADER is searched in windows of `text`: when none of its words is in the whole text, none can match.
+    leader = LEADER.possible(fold(text))
+    for match in self_or_names(text):
         start = match.start()
-        names, me, end = _enumeration(text[start:], table)
+        names, me, end = _enumeration(text, table, start, match)
         before = text[max(0, start - 40):start]
         enough = len(names) + me >= 2 or (names and " " in names[0])  # two people, or one full name
-        if (enough and TRAILER.match(text[start + end:])) or (names and LEADER.search(before)) or (
+        if (enough and TRAILER.match(text[start + end:])) or (names and leader and LEADER.search(before)) or (
             len(names) + me >= 2 and COLON_BEFORE.search(before)
         ):
             return names, me, "text"
     return [], False, ""
+
+
+def self_or_names(text: str) -> Iterator[re.Match[str]]:
+    """The matches of SELF_OR_NAME.finditer(text), in order (the pattern is tried only where
+    SELF_OR_NAME_START finds a possible start; it never matches the empty string)."""
+    pos = 0
+    while (found := SELF_OR_NAME_START.search(text, pos)) is not None:
+        match = SELF_OR_NAME.match(text, found.start())
+        if match is None:
+            pos = found.start() + 1
+            continue
+        yield match
+        pos = match.end()
 
 
 def find_people(text: str, table: ExtractTable, running: int = 2500) -> Found:

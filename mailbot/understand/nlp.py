@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import spacy
-from spacy.attrs import IS_DIGIT, IS_PUNCT, IS_SPACE, LIKE_EMAIL, LIKE_NUM, LIKE_URL, LOWER
+from spacy.attrs import ORTH
 from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.lang.nb.stop_words import STOP_WORDS
 from spacy.language import Language as SpacyLanguage
 
 from mailbot.understand.lemmas import LemmaTable
+from mailbot.understand.texts import (MAX_ATTACHMENT_CHARS, MAX_BODY_CHARS, clean_subject,  # noqa: F401 - re-exported
+                                      compose_text, sender_text)
 
 MIN_PART = 3
 MAX_WORD = 40  # longer "words" are not lemmatised or split (the longest Ordbank compounds are ~35 letters)
@@ -41,6 +43,7 @@ SUFFIX_RULES = (
 )
 KEEP_PUNCT = frozenset({"?", "!"})  # a question mark is a strong signal of a question
 STOP_LEMMAS = frozenset(STOP_WORDS)
+_MISSING = object()
 
 
 def blank_pipeline() -> SpacyLanguage:
@@ -56,6 +59,7 @@ class Lemmatizer:
         self._lemmas: dict[str, str] = {}
         self._unknown: set[str] = set()
         self._parts: dict[str, tuple[str, ...]] = {}
+        self._known: dict[str, str | None] = {}
 
     def lemma(self, word: str) -> str:
         """The lemma of a lower-case word: the table's, a compound's (head + lemma of the last part), or the
@@ -84,7 +88,16 @@ class Lemmatizer:
 
     def known(self, word: str) -> str | None:
         """The lemma of a word the table knows, directly, as a genitive (kommunens), or by an ending the
-        Bokmål table lacks (Nynorsk bilane, materialar; see SUFFIX_RULES); None otherwise."""
+        Bokmål table lacks (Nynorsk bilane, materialar; see SUFFIX_RULES); None otherwise.  Memoised:
+        compound splitting asks about the same word ends again and again."""
+        found = self._known.get(word, _MISSING)
+        if found is _MISSING:
+            if len(self._known) >= CACHE_LIMIT:
+                self._known.clear()
+            found = self._known[word] = self._lookup(word)
+        return found  # type: ignore[return-value]
+
+    def _lookup(self, word: str) -> str | None:
         lemma = self.table.lookup(word)
         if lemma is not None:
             return lemma
@@ -99,6 +112,11 @@ class Lemmatizer:
                 if candidate in lemmas:
                     return candidate
         return None
+
+    def entry(self, word: str) -> tuple[str, bool, tuple[str, ...]]:
+        """(lemma, is_word, compound parts) of a lower-case alphabetic word: what an Analysis records."""
+        lemma = self.lemma(word)
+        return lemma, self.is_word(word), self.parts(word) if len(word) >= 2 * MIN_PART else ()
 
     def parts(self, word: str) -> tuple[str, ...]:
         """The lemmas of the parts of a compound word (at least two), or () when it is not one."""
@@ -188,11 +206,15 @@ class Analysis:
 
 
 class Analyzer:
-    """Tokenizes with spaCy's nb tokenizer and lemmatises with a `Lemmatizer`."""
+    """Tokenizes with spaCy's nb tokenizer and lemmatises with a `Lemmatizer`.
+
+    What a token contributes to an Analysis depends on its text alone, so it is memoised per spaCy orth id
+    (`_tokens`, bounded like the lemma memo): a known token costs one dictionary look-up."""
 
     def __init__(self, nlp: SpacyLanguage, lemmatizer: Lemmatizer) -> None:
         self.nlp = nlp
         self.lemmatizer = lemmatizer
+        self._tokens: dict[int, tuple] = {}
 
     def analyse(self, text: str) -> Analysis:
         return self._analyse_doc(self.nlp.make_doc(tokenizable(text)))
@@ -205,27 +227,38 @@ class Analyzer:
         tokens: list[str] = []
         lemmas: list[str] = []
         compounds: list[tuple[str, tuple[str, ...]]] = []
-        lemma_of, parts_of, is_word = self.lemmatizer.lemma, self.lemmatizer.parts, self.lemmatizer.is_word
         words = known = 0
-        strings = doc.vocab.strings
-        # One array read instead of a Token object per word: about twice as fast on long texts.
-        for lower, space, punct, email, url, digit, num in doc.to_array(TOKEN_ATTRS).tolist():
-            word = _normal_token(strings[lower], space, punct, email, url, digit, num)
-            if word is None:
-                continue
+        memo = self._tokens
+        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
+            entry = memo.get(orth)
+            if entry is None:  # a token seen for the first time (since the memo was last emptied)
+                entry = self._token_entry(doc[i])
+                if len(memo) >= CACHE_LIMIT:
+                    memo.clear()
+                memo[orth] = entry
+            if not entry:
+                continue  # white space or punctuation
+            word, lemma, is_word, parts = entry
             tokens.append(word)
-            if word[0] == "<" or not word.isalpha():
-                lemmas.append(word)
-                continue
-            lemma = lemma_of(word)
             lemmas.append(lemma)
+            if is_word is None:
+                continue  # a number, address or non-alphabetic token: kept as it is, not a word
             words += 1
-            known += is_word(word)
-            if len(word) >= 2 * MIN_PART:
-                parts = parts_of(word)
-                if parts:
-                    compounds.append((lemma, parts))
+            known += is_word
+            if parts:
+                compounds.append((lemma, parts))
         return Analysis(tuple(tokens), tuple(lemmas), tuple(compounds), words, known)
+
+    def _token_entry(self, token) -> tuple:
+        """() for a token the analysis drops; else (word, lemma, is_word or None for a token that is not
+        alphabetic, compound parts)."""
+        word = _normal_token(token.lower_, token.is_space, token.is_punct, token.like_email, token.like_url,
+                             token.is_digit, token.like_num)
+        if word is None:
+            return ()
+        if word[0] == "<" or not word.isalpha():
+            return word, word, None, ()
+        return (word, *self.lemmatizer.entry(word))
 
 
 _LONG_CHUNK = re.compile(r"\S{%d,}" % MAX_CHUNK)
@@ -236,9 +269,6 @@ def tokenizable(text: str) -> str:
     spaCy's tokenizer takes quadratic time on them (a 20,000-character run took 100 s), and no word is
     that long."""
     return _LONG_CHUNK.sub(" ", text) if len(text) > MAX_CHUNK else text
-
-
-TOKEN_ATTRS = [LOWER, IS_SPACE, IS_PUNCT, LIKE_EMAIL, LIKE_URL, IS_DIGIT, LIKE_NUM]
 
 
 def _normal_token(lower: str, space: int, punct: int, email: int, url: int, digit: int, num: int) -> str | None:
@@ -254,54 +284,3 @@ def _normal_token(lower: str, space: int, punct: int, email: int, url: int, digi
     if digit or num and lower[:1].isdigit():
         return NUM
     return lower
-
-
-_REPLY_PREFIX = re.compile(r"^\s*((re|sv|aw|fwd?|vs|vb|tr|wg|antw|ynt)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-MAX_ATTACHMENT_CHARS = 6000  # enough to find a document's topic; keeps one long PDF from slowing a batch
-MAX_BODY_CHARS = 20_000  # what anyone types into a mail; the rest of a giant body is not read
-
-
-def clean_subject(subject: str) -> tuple[str, bool]:
-    """(the subject without Re:/SV:/Fwd:/VS: prefixes, whether it had one).  A reply's or forward's subject
-    was written by someone else, so callers leave it out of what the sender said."""
-    match = _REPLY_PREFIX.match(subject or "")
-    if match:
-        return subject[match.end():].strip(), True
-    return (subject or "").strip(), False
-
-
-def compose_text(subject: str, body: str, attachment_text: str = "") -> str:
-    """The text the classifier reads: the sender's own subject, what they wrote, the start of attached
-    documents.  The same function prepares training examples, so training and use see the same text."""
-    own_subject, inherited = clean_subject(subject)
-    pieces = [] if inherited else [own_subject]
-    pieces.append((body or "")[:MAX_BODY_CHARS])
-    if attachment_text:
-        pieces.append(attachment_text[:MAX_ATTACHMENT_CHARS])
-    return "\n\n".join(piece for piece in pieces if piece.strip())
-
-
-FORWARD_MAX_WORDS = 15  # a forwarder who wrote more than this said what they meant themselves
-_FORWARD_SUBJECT = re.compile(r"\s*(fwd?|vs|vb|wg|tr)\s*:", re.IGNORECASE)
-_FORWARD_BANNER = re.compile(r"forwarded message|videresendt melding|vidaresendt melding|opprinnelig melding"
-                             r"|original message|begin forwarded", re.IGNORECASE)
-
-
-def sender_text(subject: str, new_text: str, quoted: str = "", attachment_text: str = "",
-                own_addresses: tuple[str, ...] = ()) -> str:
-    """What the sender said: `compose_text` of their subject, new text and attachments.  Quoted history
-    does not count, except a forwarded message's content when the forwarder wrote almost nothing and it is
-    not our own mail (own_addresses, lower case, do not appear in its head)."""
-    body = new_text or ""
-    if _reads_forward(subject, body, quoted, own_addresses):
-        body = f"{body}\n\n{quoted[:4000]}"
-    return compose_text(subject, body, attachment_text)
-
-
-def _reads_forward(subject: str, body: str, quoted: str, own_addresses: tuple[str, ...]) -> bool:
-    if not quoted or len(body.split()) > FORWARD_MAX_WORDS:
-        return False
-    if not _FORWARD_SUBJECT.match(subject or "") and not _FORWARD_BANNER.search(quoted[:300]):
-        return False
-    head = quoted[:600].lower()
-    return not any(address in head for address in own_addresses)

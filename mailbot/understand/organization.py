@@ -103,7 +103,7 @@ def org_in_body(facts: ExtractFacts) -> Verdict | None:
         candidates.append((org, weight, f"in the text ({match.group(0)!r})"))
     for match in facts.table.org.weak_cue.finditer(text, facts.folded_text):
         candidates.append((match.group("org"), 0.9, f"in the text ({match.group(0)!r})"))
-    for match in facts.table.org.suffix.finditer(text):
+    for match in facts.table.org.suffix_in_text.finditer(text, facts.folded_text):
         candidates.append((match.group("org"), 0.6, "in the text"))
     candidates.sort(key=lambda c: -c[1])
     return _pick(facts, "org_in_body", candidates)
