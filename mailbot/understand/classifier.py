@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from mailbot.domain import FocusArea, Kind, ParsedMail, Understanding
@@ -26,6 +26,7 @@ from mailbot.understand.extract import detect_language, extract_details
 from mailbot.understand.focus import AreaScore, FocusLexicon
 from mailbot.understand.intent import IntentFacts, IntentRules
 from mailbot.understand.loopguard import LoopGuard, LoopVerdict
+from mailbot.understand.mailwords import MailWords
 from mailbot.understand.model import Prediction, TrainedModel, ensure_model
 from mailbot.understand.nlp import Analysis
 from mailbot.understand.texts import sender_text
@@ -87,16 +88,17 @@ class Classifier:
 
     def classify_many(self, mails: Sequence[ParsedMail]) -> list[Understanding]:
         """Classify a batch; the model runs once over all messages the loop guard lets through."""
-        guards = [self.loopguard.check(mail, self.bot_addresses) for mail in mails]
+        shared = [MailWords(mail) for mail in mails]  # each message's words, found once for every stage
+        guards = [self.loopguard.check(mail, self.bot_addresses, words) for mail, words in zip(mails, shared)]
         open_ = [i for i, guard in enumerate(guards) if guard.kind is None]
         analyses = self.model.analyzer.analyse_many([self.sender_text(mails[i]) for i in open_])
         predictions = self.model.predict(analyses)
         results: list[Understanding | None] = [None] * len(mails)
         for i, analysis, prediction in zip(open_, analyses, predictions):
-            results[i] = self._understand(mails[i], guards[i], analysis, prediction)
+            results[i] = self._understand(mails[i], guards[i], analysis, prediction, shared[i])
         for i, guard in enumerate(guards):
             if results[i] is None:
-                results[i] = self._automatic(mails[i], guard)
+                results[i] = self._automatic(mails[i], guard, shared[i])
         return results  # type: ignore[return-value]
 
     def sender_text(self, mail: ParsedMail) -> str:
@@ -104,17 +106,16 @@ class Classifier:
         return sender_text(mail.subject, mail.new_text, mail.quoted, mail.attachment_text, self.bot_addresses)
 
     # ------------------------------------------------------------------------------------------ decision
-    def _automatic(self, mail: ParsedMail, guard: LoopVerdict) -> Understanding:
+    def _automatic(self, mail: ParsedMail, guard: LoopVerdict, shared: MailWords | None = None) -> Understanding:
         """An auto-reply or bounce: no reply, no intent; the organisation for an auto-reply's sender."""
-        understanding = Understanding(
+        return self._with_details(mail, shared, dict(
             kind=guard.kind, language=detect_language(mail.new_text or mail.text, self.rules_dir),
             should_reply=False, confidence=1.0,
-            reasons=tuple(f"loopguard {r}" for r in guard.reasons) + tuple(attachment_problems(mail)))
-        return self._with_details(mail, understanding)
+            reasons=tuple(f"loopguard {r}" for r in guard.reasons) + tuple(attachment_problems(mail))))
 
     def _understand(self, mail: ParsedMail, guard: LoopVerdict, analysis: Analysis,
-                    prediction: Prediction) -> Understanding:
-        facts = IntentFacts.from_mail(mail, analysis.lemma_text, self.bot_addresses)
+                    prediction: Prediction, shared: MailWords | None = None) -> Understanding:
+        facts = IntentFacts.from_mail(mail, analysis.lemma_text, self.bot_addresses, shared)
         fired = self.intents.run(facts)
         combined = combine(prediction.kinds, fired)
         best, confidence = max(combined.items(), key=lambda item: (item[1], item[0] == Kind.QUESTION))
@@ -129,24 +130,26 @@ class Classifier:
         reasons.append("model: " + ", ".join(f"{k} {p:.2f}" for k, p in prediction.top_kinds(3)))
         reasons += [r for r in (decision, focus_reason, input_reason) if r]
         should_reply = kind in REPLY_KINDS and confidence >= self.min_confidence and not guard.no_reply
-        understanding = Understanding(
+        return self._with_details(mail, shared, dict(
             kind=kind, has_input=has_input, focus_areas=focus, should_reply=should_reply, confidence=confidence,
             language=detect_language(mail.new_text or mail.text, self.rules_dir), reasons=tuple(reasons),
-            key_terms=key_terms)
-        return self._with_details(mail, understanding)
+            key_terms=key_terms))
 
-    def _with_details(self, mail: ParsedMail, understanding: Understanding) -> Understanding:
-        """Add seats, attendees, organisation, withdrawals and substitutions (extract.py).  Mail that is
-        `other` or a bounce is not from a participant: nothing is extracted from it."""
-        kind = understanding.kind
+    def _with_details(self, mail: ParsedMail, shared: MailWords | None, fields: dict) -> Understanding:
+        """The Understanding of `fields` (Understanding's keyword arguments) with seats, attendees,
+        organisation, withdrawals and substitutions added (extract.py).  Mail that is `other` or a bounce is
+        not from a participant: nothing is extracted from it.  (Built once, not built and then replaced:
+        dataclasses.replace costs as much again on every message.)"""
+        kind = fields["kind"]
         if kind in (Kind.OTHER, Kind.BOUNCE):
-            return understanding
-        details = extract_details(mail, kind, self.rules_dir)
-        return replace(
-            understanding, seats=details.seats if kind in (Kind.REGISTRATION, Kind.CANCELLATION) else None,
-            attendees=tuple(details.attendees), organization=details.organization,
-            withdrawn=tuple(details.withdrawn), substitutes=tuple(details.substitutes),
-            reasons=understanding.reasons + tuple(f"extract {r}" for r in details.reasons))
+            return Understanding(**fields)
+        details = extract_details(mail, kind, self.rules_dir, shared)
+        return Understanding(
+            **fields | dict(
+                seats=details.seats if kind in (Kind.REGISTRATION, Kind.CANCELLATION) else None,
+                attendees=tuple(details.attendees), organization=details.organization,
+                withdrawn=tuple(details.withdrawn), substitutes=tuple(details.substitutes),
+                reasons=fields["reasons"] + tuple(f"extract {r}" for r in details.reasons)))
 
     def _settle(self, kind: Kind, confidence: float, combined: dict[Kind, float], guard: LoopVerdict,
                 facts: IntentFacts, off_topic: str | None, contested: str | None) -> tuple[Kind, str]:

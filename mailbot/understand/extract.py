@@ -20,7 +20,8 @@ from mailbot.config import default_rules_path
 from mailbot.domain import Attendee, Kind, Language, ParsedMail
 from mailbot.rulebook import Rule, Verdict, run_rules
 from mailbot.understand import cancellation, language, organization, seats
-from mailbot.understand.gated import fold_shared
+from mailbot.understand.gated import fold_shared, word_runs
+from mailbot.understand.mailwords import MailWords
 from mailbot.understand.extract_table import LIST_MAX, SUBJECT_MAX, TAIL_MAX, TEXT_MAX, ExtractFacts, ExtractTable
 
 SENDER_ONLY = frozenset({"default_one", "companions"})  # seat rules after which the sender is an attendee
@@ -61,8 +62,9 @@ class Extractor:
     def language(self, text: str) -> Language:
         return language.detect(text, self.table)
 
-    def details(self, mail: ParsedMail, kind: Kind) -> Details:
-        facts = self._facts(mail)
+    def details(self, mail: ParsedMail, kind: Kind, shared: MailWords | None = None) -> Details:
+        """`shared`: MailWords(mail) when the caller has it (the same details, found with less work)."""
+        facts = self._facts(mail, shared)
         org, org_reasons = self._organization(facts)
         if kind is Kind.REGISTRATION:
             count, attendees, reasons = self._registration(facts)
@@ -71,12 +73,17 @@ class Extractor:
             return self._cancellation(facts, org, org_reasons)
         return Details(None, (), org, (), (), tuple(org_reasons))
 
-    def _facts(self, mail: ParsedMail) -> ExtractFacts:
-        whole = mail.new_text.strip() or mail.text.strip()
+    def _facts(self, mail: ParsedMail, shared: MailWords | None = None) -> ExtractFacts:
+        whole = shared.whole if shared is not None else mail.new_text.strip() or mail.text.strip()
         text = whole[:TEXT_MAX]
         sender = Attendee(name=mail.from_name.strip() or mail.from_addr, email=mail.from_addr or None)
-        body = f"{mail.subject[:SUBJECT_MAX]}\n{text}"
+        subject = mail.subject[:SUBJECT_MAX]
+        body = f"{subject}\n{text}"
         folded_body = fold_shared(body)
+        words = shared.covering(text) if shared is not None and folded_body is not None else None
+        if words is not None:  # body's words: the subject's ("\n" divides no word) and text's (a superset)
+            subject_folded = folded_body[:len(subject)]
+            folded_body._words = words | word_runs(subject_folded) if subject_folded else words  # type: ignore
         # text is the end of body (after the subject line), so its folded form is the same slice
         same = folded_body is not None and len(folded_body) == len(body)
         folded_text = folded_body.tail(len(body) - len(text)) if same else fold_shared(text)  # type: ignore[union-attr]
@@ -151,6 +158,8 @@ def detect_language(text: str, rules_dir: Path | None = None) -> Language:
     return _default(rules_dir).language(text)
 
 
-def extract_details(mail: ParsedMail, kind: Kind, rules_dir: Path | None = None) -> Details:
-    """Seats, attendees, organisation, withdrawn names and substitutions of `mail`, read as `kind`."""
-    return _default(rules_dir).details(mail, kind)
+def extract_details(mail: ParsedMail, kind: Kind, rules_dir: Path | None = None,
+                    shared: MailWords | None = None) -> Details:
+    """Seats, attendees, organisation, withdrawn names and substitutions of `mail`, read as `kind`;
+    `shared` (MailWords of `mail`) when the caller has it."""
+    return _default(rules_dir).details(mail, kind, shared)

@@ -23,6 +23,7 @@ from mailbot.errors import RulesError
 from mailbot.rulebook import Rule, Verdict, read_rules_toml, run_rules
 from mailbot.understand import loopguard_content, loopguard_headers  # noqa: F401 - importing registers the rules
 from mailbot.understand.loopguard_facts import LOOP_RULES, LoopFacts, LoopTable, make_facts
+from mailbot.understand.mailwords import MailWords
 
 RULES_FILE = "loopguard.toml"
 CERTAIN = 1.0
@@ -66,9 +67,11 @@ class LoopGuard:
         rules = LOOP_RULES.select(order, str(path))
         return cls(rules, LoopTable.from_toml(data, str(path)))
 
-    def check(self, mail: ParsedMail, bot_addresses: tuple[str, ...] = ()) -> LoopVerdict:
-        """Apply every rule to `mail`; `bot_addresses` are our own addresses (mail from them is never answered)."""
-        facts: LoopFacts = make_facts(mail, bot_addresses, self._table)
+    def check(self, mail: ParsedMail, bot_addresses: tuple[str, ...] = (),
+              shared: MailWords | None = None) -> LoopVerdict:
+        """Apply every rule to `mail`; `bot_addresses` are our own addresses (mail from them is never answered).
+        `shared`: MailWords(mail) when the caller has it (the same verdict, found with less work)."""
+        facts: LoopFacts = make_facts(mail, bot_addresses, self._table, shared)
         verdicts = run_rules(self._rules, facts)
         return combine(verdicts)
 

@@ -18,6 +18,7 @@ from mailbot.domain import Kind, ParsedMail
 from mailbot.rulebook import RuleSet, Verdict
 from mailbot.understand import phrases as ph
 from mailbot.understand.gated import Folded, fold_shared
+from mailbot.understand.mailwords import MailWords
 
 BOUNCE = Kind.BOUNCE.value
 AUTO_REPLY = Kind.AUTO_REPLY.value
@@ -129,6 +130,7 @@ class LoopFacts:
     folded_subject: str | None  # phrases.fold(subject)
 
     dsn_field_count: int  # distinct RFC 3464 fields as text lines (also when forwarded)
+    shared: MailWords | None = None  # the message's word runs, found once for every stage (mailwords.py)
 
     @property
     def head(self) -> str:
@@ -144,7 +146,11 @@ class LoopFacts:
             return None
         if len(folded) <= self.table.body_window:
             return folded  # the head is the whole body: same text, same word set
-        return Folded(folded[: self.table.body_window])
+        head = Folded(folded[: self.table.body_window])
+        words = self.shared.covering(self.head) if self.shared is not None else None
+        if words is not None:
+            head._words = words  # type: ignore[attr-defined]
+        return head
 
     @property
     def dsn_evidence(self) -> bool:
@@ -157,7 +163,10 @@ class LoopFacts:
         )
 
 
-def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTable) -> LoopFacts:
+def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTable,
+               shared: MailWords | None = None) -> LoopFacts:
+    """The facts of `mail`; `shared` (MailWords of `mail`) when the caller has it, so that the word runs of
+    the body are found once for every stage."""
     content_type = next((v for k, v in mail.headers if k == "content-type"), "") or mail.content_type or ""
     match = re.search(r"report-type\s*=\s*\"?([\w.-]+)", content_type, re.IGNORECASE)
     is_report = content_type.strip().lower().startswith("multipart/report") or mail.content_type == "multipart/report"
@@ -179,9 +188,10 @@ def make_facts(mail: ParsedMail, bot_addresses: tuple[str, ...], table: LoopTabl
         body=body,
         forwarded=forwarded,
         subject=subject,
-        folded_body=fold_shared(body),
+        folded_body=shared.folded(body) if shared is not None else fold_shared(body),
         folded_subject=fold_shared(subject),
         dsn_field_count=_dsn_fields(mail, table),
+        shared=shared,
     )
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 
 from mailbot.rulebook import RuleSet, Verdict
-from mailbot.understand.extract_table import ExtractFacts
+from mailbot.understand.extract_table import PARTICLE, ExtractFacts
 from mailbot.understand.names import EMAIL, PHONE, SPLIT, clean_name
+
+NAME_PARTICLES = frozenset(PARTICLE[3:-1].split("|"))  # the lower-case words between a name's TOKENs
 
 ORG_RULES: RuleSet[ExtractFacts] = RuleSet("organization")
 rule = ORG_RULES.rule
@@ -34,11 +36,29 @@ def acceptable(facts: ExtractFacts, org: str) -> tuple[str | None, str | None]:
         lowered == x or lowered.startswith(x + " ") or lowered.startswith(x + ",") for x in facts.table.org.exclude
     ):
         return None, f"ignored {org!r} (the host's own name)"
-    if facts.is_sender(org) or any(p.name.casefold() == lowered for p in facts.people.people):
+    if facts.is_sender(org) or (could_be_listed(facts.listing, lowered)
+                                and any(p.name.casefold() == lowered for p in facts.people.people)):
         return None, f"ignored {org!r} (a person's name)"
     if len(org) < 2:
         return None, None
     return org, None
+
+
+def could_be_listed(listing: str, lowered: str) -> bool:
+    """False only when no person names.find_people could find in `listing` has the casefolded name
+    `lowered`; lets `acceptable` skip finding people (the costliest part of extraction) for most mails.
+
+    Why it is exact: every name find_people returns is clean_name's output, so it fullmatches NAME
+    (capitalised TOKENs joined by single spaces, lower-case PARTICLEs between them) and each of its words
+    is a substring of `listing`.  A TOKEN's casefold maps it character by character, and its inverse is
+    its first letter upper-cased (the rest are lower-case letters or apostrophes), except after a hyphen,
+    where either case may follow; such words (and odd ones) are not judged here."""
+    for word in lowered.split(" "):
+        if not word or "-" in word or word in NAME_PARTICLES:
+            continue  # a particle stands as it is; a hyphenated or empty word: no judgement
+        if word[0].upper() + word[1:] not in listing:
+            return False
+    return True
 
 
 def _pick(facts: ExtractFacts, name: str, candidates: list[tuple[str, float, str]]) -> Verdict | None:
