@@ -6,7 +6,10 @@ Same set-up as bench_backlog.py (generated mail in a private Dovecot, SMTP recor
 but the bot runs inside this process under cProfile (wall-clock timer, so time spent waiting for Dovecot or the
 SMTP server shows up in the call that waits).  Prints a breakdown by stage (cumulative time of the stage's entry
 point, % of run_once) and the top functions by own time and by cumulative time.  The SMTP recorder runs in a
-thread of this process; its time is not part of run_once's thread and does not appear in the profile.
+thread of this process; its time is not part of run_once's thread and does not appear in the profile.  The
+daemon sends each batch's replies in a thread of its own (daemon.Sending) while the next batch is prepared:
+the sampler only sees the main thread, so that work shows up as "wait for the previous batch's send thread"
+when the main thread has to wait for it (and as GIL contention in the other stages).
 """
 
 from __future__ import annotations
@@ -34,14 +37,15 @@ STAGES = (
     ("build_daemon (start-up: model, migrations)", "mailbot/daemon.py", "build_daemon"),
     ("run_once total", "mailbot/daemon.py", "run_once"),
     ("  intake: SEARCH + FETCH (pending)", "mailbot/intake/imap.py", "pending"),
-    ("  process_batch (parse .. commit)", "mailbot/pipeline.py", "process_batch"),
+    ("  prepare (parse + classify, no write lock)", "mailbot/pipeline.py", "prepare"),
     ("    parse (parse_message)", "mailbot/parse/mime.py", "parse_message"),
     ("      PDF text (pypdf)", "mailbot/parse/attachments.py", "_pdf"),
     ("      DOCX text (python-docx)", "mailbot/parse/attachments.py", "_docx"),
     ("    known-key lookup (_unknown)", "mailbot/pipeline.py", "_unknown"),
     ("    understand (classify_many)", "mailbot/understand/classifier.py", "classify_many"),
+    ("  commit (decide + store, one transaction)", "mailbot/pipeline.py", "commit"),
     ("    desk.decide", "mailbot/desk/decide.py", "decide"),
-    ("      reply-limit query (_recent_replies)", "mailbot/desk/decide.py", "_recent_replies"),
+    ("      outbox counts (_reply_counts)", "mailbot/desk/decide.py", "_reply_counts"),
     ("      seats (_seats)", "mailbot/desk/decide.py", "_seats"),
     ("      reply text (answers.to_sender)", "mailbot/desk/answers.py", "to_sender"),
     ("    outbox enqueue (compose MIME)", "mailbot/act/outbox.py", "enqueue"),
@@ -51,8 +55,9 @@ STAGES = (
     ("    IMAP STORE +FLAGS keyword", "mailbot/intake/imap_folders.py", "add_keyword"),
     ("    IMAP MOVE", "mailbot/intake/imap_folders.py", "move_uids"),
     ("    mark filed (DB)", "mailbot/daemon.py", "_mark_filed"),
-    ("  send (SMTP, outbox)", "mailbot/daemon.py", "_send"),
-    ("    mark sent (DB, per reply)", "mailbot/act/queue.py", "mark_sent"),
+    ("  wait for the previous batch's send thread", "mailbot/daemon.py", "wait"),
+    ("  send (SMTP, outbox; last run, in this thread)", "mailbot/daemon.py", "_send"),
+    ("    mark sent (DB, per reply)", "mailbot/act/queue.py", "add"),
     ("  file leftovers", "mailbot/daemon.py", "_file_leftovers"),
     ("  digest check", "mailbot/daemon.py", "_queue_due_digest"),
 )

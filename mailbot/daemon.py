@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from mailbot.act.queue import DeliveryReport
 from mailbot.act.smtp import make_sender
 from mailbot.config import Settings
 from mailbot.domain import IncomingMail
@@ -37,6 +40,7 @@ log = logging.getLogger("mailbot.daemon")
 KEYWORD = "$MailbotFiled"
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
+SEND_SWITCH_INTERVAL_S = 0.0005  # see Sending
 ONCE_MAX_ATTEMPTS = 6  # `run --once` gives up after ~1+2+4+8+16 s of failed connections
 
 
@@ -63,6 +67,51 @@ class RunReport:
 
     def count(self, status: str) -> int:
         return self.statuses[status]
+
+
+class Sending:
+    """One delivery run of the outbox in a thread of its own (its own event loop and database session),
+    so the SMTP round trips overlap the next batch's parsing.  At most one run at a time; `wait` joins it
+    and returns its report (None when none was started), re-raising its error.
+
+    While the thread runs, the interpreter's switch interval is lowered to SEND_SWITCH_INTERVAL_S (and put
+    back by `wait`): the sender spends its time waiting for the SMTP server, and with the default 5 ms a
+    CPU-bound main thread kept it from resuming after each answer for that long (measured on the backlog:
+    deciding waited 6.9 s in all for sending; 0.7 s with 0.5 ms)."""
+
+    def __init__(self, sender, db: Database) -> None:  # noqa: ANN001 - SmtpSender or EmlOutbox
+        self.sender = sender
+        self.db = db
+        self._thread: threading.Thread | None = None
+        self._result: DeliveryReport | None = None
+        self._error: BaseException | None = None
+        self._interval: float | None = None
+
+    def start(self) -> None:
+        self.wait()
+        self._thread = threading.Thread(target=self._run, name="mailbot-send", daemon=True)
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, SEND_SWITCH_INTERVAL_S))
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = asyncio.run(self.sender.deliver_pending(self.db))
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
+            self._error = exc
+
+    def wait(self, raise_error: bool = True) -> DeliveryReport | None:
+        if self._thread is None:
+            return None
+        self._thread.join()
+        self._thread = None
+        if self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
+        result, error, self._result, self._error = self._result, self._error, None, None
+        if error is not None and raise_error:
+            raise error
+        return result
 
 
 class Daemon:
@@ -111,16 +160,37 @@ class Daemon:
     # -- one cycle --------------------------------------------------------------------------------------
 
     def _cycle(self, report: RunReport) -> None:
+        """File leftovers, then per batch: prepare (parse, classify), commit, file, send.
+
+        The replies of one batch are sent in a thread (`Sending`) while the next batch is fetched, parsed
+        and classified, which needs no write lock; that send is finished before the next batch's commit,
+        so sending and deciding never wait for each other's transactions, and only committed rows are sent.
+        """
         self._file_leftovers()
-        for batch in self.mailbox.pending(self._checkpoint(), self._batch_size()):
-            outcomes = self.pipeline.process_batch(batch)
-            report.add(outcomes)
-            self._file(outcomes)
-            self._send(report)
-            if self.stopping:
-                return
+        sending = Sending(self.sender, self.db)
+        try:
+            for batch in self.mailbox.pending(self._checkpoint(), self._batch_size()):
+                self._batch(batch, sending, report)
+                if self.stopping:
+                    break
+        except BaseException:
+            sending.wait(raise_error=False)  # the error in hand matters more than the sender's
+            raise
+        self._finish(sending, report)
+        if self.stopping:
+            return
         self._queue_due_digest()
         self._send(report)
+
+    def _batch(self, batch: Sequence[IncomingMail], sending: Sending, report: RunReport) -> None:
+        """One batch; a method of its own so that nothing of it (parsed mail, outcomes) stays referenced
+        while the next batch is fetched and prepared (that is ~4 MB of peak memory on the backlog)."""
+        prepared = self.pipeline.prepare(batch)
+        self._finish(sending, report)
+        outcomes = self.pipeline.commit(prepared)
+        report.add(outcomes)
+        self._file(outcomes)
+        sending.start()
 
     def _with_reconnect(self, work: Callable[[], None]) -> bool:
         """Run `work` with the mailbox open.  On a mailbox or database error, back off and return False.
@@ -201,7 +271,17 @@ class Daemon:
             self._mark_filed([key for key, _, _ in leftovers])
 
     def _send(self, report: RunReport) -> None:
-        delivery = asyncio.run(self.sender.deliver_pending(self.db))
+        self._count(asyncio.run(self.sender.deliver_pending(self.db)), report)
+
+    def _finish(self, sending: Sending, report: RunReport) -> None:
+        started = time.monotonic()
+        delivery = sending.wait()
+        if delivery is not None:
+            # How long deciding had to wait for sending: near 0 while SMTP keeps up with the batches.
+            log.debug(kv("send_waited", ms=round(1000 * (time.monotonic() - started))))
+            self._count(delivery, report)
+
+    def _count(self, delivery: DeliveryReport, report: RunReport) -> None:
         report.sent += delivery.sent
         report.failed += delivery.failed
         if delivery.sent or delivery.failed or delivery.retried:

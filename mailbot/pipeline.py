@@ -49,6 +49,16 @@ class Outcome:
     already_known: bool = False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch parsed and classified, not yet decided (Pipeline.prepare -> Pipeline.commit)."""
+
+    batch: tuple[IncomingMail, ...]
+    parsed: tuple[ParsedMail, ...]
+    fresh: frozenset[str]  # keys not in the database when the batch was prepared
+    understood: dict[str, Understanding | BaseException]
+
+
 class Pipeline:
     def __init__(self, settings: Settings, db: Database, classifier: Classifier, desk: Desk,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
@@ -61,19 +71,30 @@ class Pipeline:
     def process_batch(self, batch: Sequence[IncomingMail]) -> list[Outcome]:
         """Process `batch` in order; one Outcome per message, never raising for a single bad message.
 
-        Parsing and classification happen before the write transaction (so the database lock is short);
-        then every message is decided in its own SAVEPOINT and the whole batch is committed at once: a
-        message that raises is rolled back to its savepoint and stored as shunted instead.  Nothing is
-        filed or sent before this commit, so grouping keeps the exactly-once protocol.
+        `prepare` then `commit`: parsing and classification happen before the write transaction (so the
+        database lock is short); then every message is decided in its own SAVEPOINT and the whole batch is
+        committed at once: a message that raises is rolled back to its savepoint and stored as shunted
+        instead.  Nothing is filed or sent before this commit, so grouping keeps the exactly-once protocol.
         """
+        return self.commit(self.prepare(batch))
+
+    def prepare(self, batch: Sequence[IncomingMail]) -> Prepared:
+        """Parse and classify `batch`; writes nothing.  Which keys are new is read here, so the previous
+        batch must be committed before this is called (the daemon does that; a key seen again is then
+        "known")."""
         parsed = [parse_message(incoming.raw) for incoming in batch]
         fresh = self._unknown(parsed)
         understood = self._understand([p for p in parsed if p.key in fresh])
+        return Prepared(tuple(batch), tuple(parsed), frozenset(fresh), understood)
+
+    def commit(self, prepared: Prepared) -> list[Outcome]:
+        """Decide every message of `prepared` in one transaction (see `process_batch`)."""
+        fresh = set(prepared.fresh)
         with self.db.session() as session:
-            outcomes = [self._one(session, incoming, mail, understood, fresh)
-                        for incoming, mail in zip(batch, parsed)]
-            self._advance_checkpoint(session, batch)
-        for outcome, mail in zip(outcomes, parsed):
+            outcomes = [self._one(session, incoming, mail, prepared.understood, fresh)
+                        for incoming, mail in zip(prepared.batch, prepared.parsed)]
+            self._advance_checkpoint(session, prepared.batch)
+        for outcome, mail in zip(outcomes, prepared.parsed):
             self._log(outcome, mail)
         return outcomes
 
@@ -164,7 +185,8 @@ class Pipeline:
         else:
             log.info(kv("decided", key=outcome.key, kind=outcome.kind, status=outcome.status,
                         folder=outcome.folder or "-", replies=outcome.replies))
-            log.debug(kv("decided_text", key=outcome.key, text=mail.new_text[:2000]))
+            if log.isEnabledFor(logging.DEBUG):  # kv() over 2,000 characters is not free
+                log.debug(kv("decided_text", key=outcome.key, text=mail.new_text[:2000]))
 
     def _message_row(self, incoming: IncomingMail, mail: ParsedMail, u: Understanding | None) -> Message:
         return Message(

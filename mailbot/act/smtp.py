@@ -1,8 +1,9 @@
 """Delivering the outbox over SMTP (aiosmtplib), or to .eml files when no [smtp] is configured.
 
 Delivery is at-least-once with a very small duplicate window: a row is marked sent in its own commit right
-after the server's 250, so only a crash between that 250 and that commit sends the reply twice (and the
-deterministic Message-ID lets the recipient's client fold the duplicate).  4xx answers and connection
+after the server's 250 (act.queue.SentMarks, on a connection held for the run), so only a crash between that
+250 and that commit sends the reply twice (and the deterministic Message-ID lets the recipient's client fold
+the duplicate).  4xx answers and connection
 problems are retried with capped exponential backoff; 5xx answers fail the row at once (the digest lists
 failed rows).  One failing row never stops the others.
 """
@@ -18,7 +19,7 @@ from datetime import datetime
 import aiosmtplib
 
 from mailbot.act.eml import EmlOutbox
-from mailbot.act.queue import (DeliveryReport, DueItem, Tally, due_items, mark_failed, mark_retry, mark_sent,
+from mailbot.act.queue import (DeliveryReport, DueItem, SentMarks, Tally, due_items, mark_failed, mark_retry,
                                next_due)
 from mailbot.config import Settings, SmtpSettings
 from mailbot.errors import SecretError
@@ -52,20 +53,21 @@ class SmtpSender:
         items = due_items(db, self.clock(), limit)
         tally = Tally()
         smtp: aiosmtplib.SMTP | None = None
-        try:
-            for index, item in enumerate(items):
-                if smtp is None or not smtp.is_connected:
-                    try:
-                        smtp = await self._connect()
-                    except (aiosmtplib.SMTPException, OSError, SecretError) as exc:
-                        self._retry_all(db, items[index:], f"cannot connect: {_describe(exc)}", tally)
-                        break
-                if not await self._send(db, smtp, item, tally):
-                    await _quit(smtp)  # its state is unknown after a connection error: start afresh
-                    smtp = None
-        finally:
-            if smtp is not None:
-                await _quit(smtp)
+        with SentMarks(db) as marks:
+            try:
+                for index, item in enumerate(items):
+                    if smtp is None or not smtp.is_connected:
+                        try:
+                            smtp = await self._connect()
+                        except (aiosmtplib.SMTPException, OSError, SecretError) as exc:
+                            self._retry_all(db, items[index:], f"cannot connect: {_describe(exc)}", tally)
+                            break
+                    if not await self._send(db, smtp, item, tally, marks):
+                        await _quit(smtp)  # its state is unknown after a connection error: start afresh
+                        smtp = None
+            finally:
+                if smtp is not None:
+                    await _quit(smtp)
         report = tally.report()
         if items:
             log.info(kv("smtp_run", sent=report.sent, retried=report.retried, failed=report.failed))
@@ -101,7 +103,8 @@ class SmtpSender:
                 self.secrets.forget(creds)
             raise
 
-    async def _send(self, db: Database, smtp: aiosmtplib.SMTP, item: DueItem, tally: Tally) -> bool:
+    async def _send(self, db: Database, smtp: aiosmtplib.SMTP, item: DueItem, tally: Tally,
+                    marks: SentMarks) -> bool:
         """Try one row and record the outcome.  False when the connection is no longer usable."""
         try:
             await smtp.sendmail(self.envelope_from, [item.recipient], item.raw)
@@ -118,7 +121,7 @@ class SmtpSender:
         else:
             # The server said 250: the reply is delivered.  Record it now, in its own commit.  A crash between
             # the 250 and this commit is the only way the same reply can go out twice.
-            mark_sent(db, item, self.clock())
+            marks.add(item, self.clock())
             tally.sent += 1
             log.info(kv("sent", message_id=item.message_id))
         return True

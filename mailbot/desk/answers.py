@@ -33,8 +33,9 @@ class Answers:
         self.replies.check()
 
     def to_sender(self, book: SeatBook, row: Message, mail: ParsedMail, u: Understanding, plan: Plan,
-                  change: SeatChange | None) -> OutgoingReply | None:
-        """The one reply to the sender, or None when this outcome has none."""
+                  change: SeatChange | None, sequence: int | None = None) -> OutgoingReply | None:
+        """The one reply to the sender, or None when this outcome has none.  `sequence` is the number of
+        replies queued to the sender's reply address before (read here when not given)."""
         purpose = choose_purpose(u, plan, change)
         if purpose is None:
             return None
@@ -48,7 +49,9 @@ class Answers:
         reply = ReplyPlan(purpose, mail.reply_address.strip(), u.language, facts.pairs(),
                           ics_method(purpose, held, change))
         thread = Thread(mail.key, mail.message_id, mail.references, mail.subject)
-        return self.replies.render(reply, thread, book.now, _sequence(book.session, reply.to))
+        if sequence is None:
+            sequence = _sequence(book.session, reply.to)
+        return self.replies.render(reply, thread, book.now, sequence)
 
     def promotions(self, book: SeatBook) -> tuple[OutgoingReply, ...]:
         """One e-mail per registration for everyone `book` promoted (to the registration's contact)."""
@@ -101,8 +104,9 @@ def ics_method(purpose: str, held: Holding, change: SeatChange | None) -> str | 
 def sender_holding(book: SeatBook, mail: ParsedMail, change: SeatChange | None) -> Holding:
     """What the sender holds now (after `change`)."""
     if change is not None and change.registrations:
-        stmt = select(Registration).where(Registration.id.in_(change.registrations))
-        return holding(book, list(book.session.scalars(stmt)))
+        # Just loaded by the seat change: the identity map answers without SQL (holding sorts them).
+        found = (book.session.get(Registration, rid) for rid in change.registrations)
+        return holding(book, [r for r in found if r is not None])
     return holding(book, sender_registrations(book.session, sender_addresses(mail)))
 
 

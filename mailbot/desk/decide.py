@@ -10,10 +10,11 @@ the sender of a message; promotions go to the people promoted (their registratio
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -74,7 +75,8 @@ class Desk:
         if row.id is None:
             session.add(row)
             session.flush()
-        plan = self._plan(session, row, mail, u, now)
+        counts = _reply_counts(session, mail, row.id, now)
+        plan = self._plan(mail, u, now, counts)
         if plan.review:
             return self._review(plan.reasons)
         book = SeatBook(session, self.settings.event.capacity, now, row.id)
@@ -88,15 +90,15 @@ class Desk:
             reasons += (f"input stored under {', '.join(a.value for a in u.focus_areas) or 'no focus area'}",)
         replies = []
         if plan.may_reply:
-            reply = self.answers.to_sender(book, row, mail, u, plan, change)
+            reply = self.answers.to_sender(book, row, mail, u, plan, change, sequence=counts.ever)
             replies += [reply] if reply is not None else []
         replies += self.answers.promotions(book)
         folder = getattr(self.settings.folders, plan.folder_key) if plan.folder_key else None
         return Decision("decided" if folder else "ignored", folder, tuple(replies), reasons)
 
-    def _plan(self, session: Session, row: Message, mail: ParsedMail, u: Understanding, now: datetime) -> Plan:
-        facts = DeskFacts(mail, u, self.settings, now, replies_last_day=_recent_replies(session, mail, now),
-                          replies_to_message=_replies_to(session, row.id))
+    def _plan(self, mail: ParsedMail, u: Understanding, now: datetime, counts: ReplyCounts) -> Plan:
+        facts = DeskFacts(mail, u, self.settings, now, replies_last_day=counts.last_day,
+                          replies_to_message=counts.to_message)
         return combine(run_rules(self.rules, facts))
 
     def _seats(self, book: SeatBook, mail: ParsedMail, u: Understanding, plan: Plan) -> SeatChange | None:
@@ -131,17 +133,31 @@ def _nothing_possible(change: SeatChange) -> bool:
     return bool(change.over_limit) and not (change.added or change.already or change.substituted)
 
 
-def _recent_replies(session: Session, mail: ParsedMail, now: datetime) -> int:
-    """Replies queued to the sender's reply address in the last 24 hours (any purpose)."""
-    stmt = select(func.count()).select_from(OutboxItem).where(
-        func.lower(OutboxItem.recipient) == mail.reply_address.strip().lower(),
-        OutboxItem.created_at >= now - REPLY_WINDOW)
-    return int(session.scalar(stmt) or 0)
+@dataclass(frozen=True)
+class ReplyCounts:
+    """Outbox counts read before deciding (one statement): replies queued to the sender's reply address in
+    the last 24 hours and ever (the .ics SEQUENCE of a reply to them), and replies to this very message."""
+
+    last_day: int
+    ever: int
+    to_message: int
 
 
-def _replies_to(session: Session, message_id: int | None) -> int:
-    if message_id is None:
-        return 0
-    stmt = select(func.count()).select_from(OutboxItem).where(OutboxItem.source_message_id == message_id)
-    return int(session.scalar(stmt) or 0)
+def _reply_counts_statement():  # noqa: ANN202 - a Select
+    # Built once: constructing a statement costs more than running this one (three index lookups).
+    to_sender = func.lower(OutboxItem.recipient) == bindparam("recipient")
+    count = select(func.count()).select_from(OutboxItem)
+    last_day = count.where(to_sender, OutboxItem.created_at >= bindparam("since")).scalar_subquery()
+    ever = count.where(to_sender).scalar_subquery()
+    to_message = count.where(OutboxItem.source_message_id == bindparam("message_id")).scalar_subquery()
+    return select(last_day, ever, to_message)
 
+
+_REPLY_COUNTS = _reply_counts_statement()
+
+
+def _reply_counts(session: Session, mail: ParsedMail, message_id: int | None, now: datetime) -> ReplyCounts:
+    params = {"recipient": mail.reply_address.strip().lower(), "since": now - REPLY_WINDOW,
+              "message_id": message_id if message_id is not None else -1}
+    row = session.execute(_REPLY_COUNTS, params).one()
+    return ReplyCounts(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))

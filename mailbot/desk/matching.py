@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.domain import ParsedMail, Understanding
@@ -116,12 +116,21 @@ def sender_registrations(session: Session, addresses: Iterable[str]) -> list[Reg
     addresses = sorted(addresses)
     if not addresses:
         return []
+    return list(session.scalars(_BY_SENDER, {"addresses": addresses}))
+
+
+def _by_sender():  # noqa: ANN202 - a Select of Registration
+    """sender_registrations' statement, built once (expanding IN): building it per call cost more than
+    running it."""
+    addresses = bindparam("addresses", expanding=True)
     by_contact = select(Registration.id).where(func.lower(Registration.contact_email).in_(addresses))
     by_attendee = select(Attendee.registration_id).where(
         func.lower(Attendee.email).in_(addresses), Attendee.status.in_(ACTIVE))
-    stmt = (select(Registration).where(Registration.id.in_(by_contact.union(by_attendee)))
+    return (select(Registration).where(Registration.id.in_(by_contact.union(by_attendee)))
             .order_by(Registration.id.desc()))
-    return list(session.scalars(stmt))
+
+
+_BY_SENDER = _by_sender()
 
 
 def organization_registrations(session: Session, org: Organization | None) -> list[Registration]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.store.models import Attendee, Registration, SeatEvent, Setting
@@ -70,26 +70,21 @@ class SeatBook:
     promoted: list[Attendee] = field(default_factory=list)
 
     def confirmed_count(self) -> int:
-        stmt = select(func.count()).select_from(Attendee).where(Attendee.status == CONFIRMED)
-        return int(self.session.scalar(stmt) or 0)
+        return int(self.session.scalar(_CONFIRMED_COUNT) or 0)
 
     def free(self) -> int:
         return max(0, self.capacity - self.confirmed_count())
 
     def waiting(self) -> list[Attendee]:
-        stmt = select(Attendee).where(Attendee.status == WAITLISTED).order_by(Attendee.queue_position)
-        return list(self.session.scalars(stmt))
+        return list(self.session.scalars(_WAITING))
 
     def rank(self, attendee: Attendee) -> int:
         """1 for the first in line."""
-        stmt = select(func.count()).select_from(Attendee).where(
-            Attendee.status == WAITLISTED, Attendee.queue_position <= attendee.queue_position)
-        return int(self.session.scalar(stmt) or 0)
+        return int(self.session.scalar(_RANK, {"position": attendee.queue_position}) or 0)
 
     def add(self, registration: Registration, wanted: Wanted) -> Attendee:
         """A new seat for `wanted`: confirmed while seats remain, else at the end of the waiting list."""
-        self.promote()
-        confirmed = self.free() > 0
+        confirmed = self._promote() > 0
         attendee = Attendee(
             registration=registration, name=_cut(wanted.name), email=_cut(wanted.email, 320),
             title=_cut(wanted.title), status=CONFIRMED if confirmed else WAITLISTED,
@@ -119,6 +114,12 @@ class SeatBook:
 
     def promote(self) -> list[Attendee]:
         """Move the first in line into every free seat; returns (and remembers) those promoted."""
+        before = len(self.promoted)
+        self._promote()
+        return self.promoted[before:]
+
+    def _promote(self) -> int:
+        """`promote`, returning the seats still free afterwards (one count instead of two)."""
         free = self.free()
         moved = self.waiting()[:free] if free else []
         for attendee in moved:
@@ -128,10 +129,10 @@ class SeatBook:
         if moved:
             self.session.flush()
         self.promoted.extend(moved)
-        return moved
+        return free - len(moved)
 
     def _next_position(self) -> int:
-        return int(self.session.scalar(select(func.max(Attendee.queue_position))) or 0) + 1
+        return int(self.session.scalar(_LAST_POSITION) or 0) + 1
 
     def _record(self, attendee: Attendee, action: str, detail: str | None = None) -> None:
         registration = attendee.registration
@@ -139,6 +140,14 @@ class SeatBook:
         who = detail or attendee.name or "(uten navn)"
         self.session.add(SeatEvent(attendee_id=attendee.id, action=action, detail=f"{who}, {org}",
                                    message_id=self.message_id, created_at=self.now))
+
+
+# Statements built once (building one costs more than running it on these indexed columns).
+_CONFIRMED_COUNT = select(func.count()).select_from(Attendee).where(Attendee.status == CONFIRMED)
+_WAITING = select(Attendee).where(Attendee.status == WAITLISTED).order_by(Attendee.queue_position)
+_RANK = select(func.count()).select_from(Attendee).where(
+    Attendee.status == WAITLISTED, Attendee.queue_position <= bindparam("position"))
+_LAST_POSITION = select(func.max(Attendee.queue_position))
 
 
 def _cut(value: str | None, length: int = 255) -> str | None:

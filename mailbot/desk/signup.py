@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.desk.matching import (ACTIVE, active_attendees, is_contact, norm_name, organization_for,
@@ -110,17 +110,20 @@ def _split_known(session: Session, wanted: list[Wanted], org: Organization | Non
 
 
 def _address_holds_seat(session: Session, address: str) -> bool:
-    stmt = select(func.count()).select_from(Attendee).where(
-        func.lower(Attendee.email) == address.strip().lower(), Attendee.status.in_(ACTIVE))
-    return bool(session.scalar(stmt))
+    return bool(session.scalar(_HOLDS_SEAT, {"address": address.strip().lower()}))
 
 
 def _org_attendees(session: Session, org: Organization | None) -> list[Attendee]:
     if org is None:
         return []
-    stmt = (select(Attendee).join(Registration).where(Registration.organization_id == org.id,
-                                                      Attendee.status.in_(ACTIVE)))
-    return list(session.scalars(stmt))
+    return list(session.scalars(_ORG_ATTENDEES, {"org": org.id}))
+
+
+# Statements built once (building one costs more than running it).
+_HOLDS_SEAT = select(func.count()).select_from(Attendee).where(
+    func.lower(Attendee.email) == bindparam("address"), Attendee.status.in_(ACTIVE))
+_ORG_ATTENDEES = (select(Attendee).join(Registration).where(Registration.organization_id == bindparam("org"),
+                                                            Attendee.status.in_(ACTIVE)))
 
 
 def _within_limit(session: Session, new: list[Wanted], org: Organization | None,

@@ -58,9 +58,13 @@ def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT_S) -> Engine
 
 def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     path = url.split("sqlite:///", 1)[-1]
+    pool = {}
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        # One connection stays open; a second one (the daemon's send thread, while the next batch is
+        # prepared) is closed when it is returned, so its page cache (up to 2 MB) does not stay in memory.
+        pool = {"pool_size": 1, "max_overflow": 8}
+    engine = create_engine(url, connect_args={"timeout": busy_timeout}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
