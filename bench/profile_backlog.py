@@ -7,7 +7,7 @@ but the bot runs inside this process under cProfile (wall-clock timer, so time s
 SMTP server shows up in the call that waits).  Prints a breakdown by stage (cumulative time of the stage's entry
 point, % of run_once) and the top functions by own time and by cumulative time.  The SMTP recorder runs in a
 thread of this process; its time is not part of run_once's thread and does not appear in the profile.  The
-daemon sends each batch's replies in a thread of its own (daemon.Sending) while the next batch is prepared:
+daemon sends each batch's replies in a thread of its own (act.sending.Sending) while the next batch is prepared:
 the sampler only sees the main thread, so that work shows up as "wait for the previous batch's send thread"
 when the main thread has to wait for it (and as GIL contention in the other stages).
 """

@@ -1,4 +1,4 @@
-"""Sending in a thread while the next batch is prepared (daemon.Sending): every reply once, in order, and a
+"""Sending in a thread while the next batch is prepared (act.sending.Sending): every reply once, in order, and a
 failure in the thread reaches the loop (which backs off and retries) instead of being lost."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from faults.support import IMAP_PASSWORD_ENV, db_state, duplicate_ids, received,
 from mailbot.act.outbox import enqueue
 from mailbot.act.smtp import make_sender
 from mailbot.config import load_settings
-from mailbot.daemon import Sending, build_daemon
+from mailbot.act.sending import Sending
+from mailbot.daemon import build_daemon
 from mailbot.domain import OutgoingReply
 from mailbot.secrets import SecretSource
 from mailbot.store.db import Database
