@@ -12,6 +12,7 @@ import pytest
 
 from badinput import hostile
 from faults.support import REPO, db_state, received, write_config
+from servers.rss import own_peak_command, read_own_peak
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -20,28 +21,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 MAX_EXTRA_MB = 60
 
 
-# Linux carries a process's peak RSS across exec (ru_maxrss starts at the forking parent's size), and this
-# test process holds the 71 MB message several times over.  So the bot is started by a small launcher,
-# whose own child then starts from the launcher's few MB: the figure is the bot's own.
-LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[2:], stdout=sys.stdout, stderr=sys.stderr)
-_pid, status, usage = os.wait4(proc.pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
-"""
-
-
 def peak_rss_run(config, env, log) -> tuple[int, float, float]:
     """Run `mailbot run --once`; (exit code, peak RSS in MB of that process, seconds)."""
     started = time.monotonic()
-    result = log.with_suffix(".rss")
-    command = [sys.executable, "-c", LAUNCHER, str(result),
-               sys.executable, "-m", "mailbot.cli", "run", "--once", "--config", str(config)]
+    result = log.with_suffix(".rss")  # the bot's own peak, not this process's (see servers.rss)
+    command = own_peak_command([sys.executable, "-m", "mailbot.cli", "run", "--once", "--config", str(config)],
+                               result)
     with open(log, "wb") as out:
         subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO, check=True, timeout=240)
-    code, kilobytes = (int(x) for x in result.read_text().split())
-    return code, kilobytes / 1024, time.monotonic() - started
+    code, peak = read_own_peak(result)
+    return code, peak, time.monotonic() - started
 
 
 def test_50_mb_attachment_keeps_memory_bounded(tmp_path, dovecot, smtp_server, db_url, env, capsys):
