@@ -22,7 +22,7 @@ from mailbot.domain import FocusArea
 from mailbot.errors import RulesError
 from mailbot.rulebook import RuleSet, Verdict, read_rules_toml, run_rules
 from mailbot.understand.nlp import Analysis
-from mailbot.understand.gates import required_literals
+from mailbot.understand.gates import at_boundary, required_literals
 
 try:  # the regex parser is private; without it patterns still work, only without the literal gate
     import re._parser as _parser
@@ -63,12 +63,9 @@ class WordPattern:
             return self._compiled.search(text)
         pos = 0
         while (match := self._compiled.search(text, pos)) is not None:
-            start = match.start()
-            before = start > 0 and _is_word_char(text[start - 1])
-            after = start < len(text) and _is_word_char(text[start])
-            if before != after:  # exactly what \b means
+            if at_boundary(text, match.start()):
                 return match
-            pos = start + 1
+            pos = match.start() + 1
         return None
 
 
@@ -85,10 +82,6 @@ def literal_gate(pattern: str) -> tuple[str, ...] | None:
         return None
     gates = [alts for alts in required_literals(list(parsed)) if min(map(len, alts)) >= 3]
     return max(gates, key=lambda alts: min(map(len, alts)), default=None)
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 def compile_patterns(value: Any, key: str, source: str) -> tuple[WordPattern, ...]:

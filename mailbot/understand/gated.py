@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mailbot.understand.gates import (TRICKY, caseless, leading_boundary, may_be_empty, parse, source_gates,
-                                     word_char)
+from mailbot.understand.gates import (TRICKY, at_boundary, caseless, leading_boundary, may_be_empty, parse,
+                                     source_gates, word_char)
 
 _TRICKY_CHARS = re.compile("[%s\u0307]" % "".join(sorted(map(re.escape, TRICKY))))
 
@@ -253,7 +253,7 @@ class Source:
         plain = self.plain
         while (hit := finder.search(folded, pos)) is not None:
             start = hit.start()
-            if not self.boundary or _at_boundary(text, start):
+            if not self.boundary or at_boundary(text, start):
                 match = plain.match(text, start)
                 if match is not None:
                     return match
@@ -264,10 +264,3 @@ class Source:
 def _rarity(words: tuple[tuple[str, bool], ...]) -> int:
     """Sort key of a gate: the longer its shortest word, the rarer it is likely to be."""
     return -min(len(w) for w, _whole in words)
-
-
-def _at_boundary(text: str, pos: int) -> bool:
-    """Whether `\\b` matches at `pos` (str patterns, Unicode: a word character is alphanumeric or "_")."""
-    before = pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_")
-    after = pos < len(text) and (text[pos].isalnum() or text[pos] == "_")
-    return before != after

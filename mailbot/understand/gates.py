@@ -223,6 +223,13 @@ def word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def at_boundary(text: str, pos: int) -> bool:
+    """Whether `\\b` matches at `pos` in `text` (word_char inlined: this runs at every candidate match)."""
+    before = pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_")
+    after = pos < len(text) and (text[pos].isalnum() or text[pos] == "_")
+    return before != after
+
+
 _CASE_FLAGS = re.compile(r"\(\?[a-zA-Z-]*i")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from mailbot.domain import ParsedMail
 from mailbot.understand.gated import Folded, fold, word_runs
+from mailbot.understand.gates import word_char
 
 WINDOW = 20_000  # the longest prefix a stage reads (texts.MAX_BODY_CHARS, the intent rules' body)
 
@@ -37,10 +38,10 @@ class MailWords:
             return None
         if self._words is None:
             self._words = word_runs(folded)
-        if cut in (0, len(folded)) or not (_is_word(folded[cut - 1]) and _is_word(folded[cut])):
+        if cut in (0, len(folded)) or not (word_char(folded[cut - 1]) and word_char(folded[cut])):
             return self._words  # no word cut in two: every run of the prefix is a run of the base
         start = cut - 1
-        while start > 0 and _is_word(folded[start - 1]):
+        while start > 0 and word_char(folded[start - 1]):
             start -= 1
         return self._words | {folded[start:cut]}
 
@@ -60,8 +61,3 @@ class MailWords:
         if self._folded is False:
             self._folded = fold(self._base)
         return self._folded  # type: ignore[return-value]
-
-
-def _is_word(char: str) -> bool:
-    """What `\\w` matches in a str pattern: an alphanumeric character or "_"."""
-    return char.isalnum() or char == "_"
