@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.act.queue import DeliveryReport, DueItem, Tally, due_items, mark_retry, mark_sent, next_due
+from mailbot.act.queue import DeliveryReport, DueItem, SentMarks, Tally, due_items, mark_retry, next_due
 from mailbot.logs import kv
 from mailbot.store.db import Database
 from mailbot.store.models import utcnow
@@ -48,21 +48,25 @@ class EmlOutbox:
 
     async def deliver_pending(self, db: Database, limit: int = 500) -> DeliveryReport:
         tally = Tally()
-        for item in due_items(db, self.clock(), limit):
-            try:
-                target = self.write(item)
-            except OSError as exc:
-                error = f"cannot write to {self.path}: {exc.strerror or exc}"
-                gave_up = mark_retry(db, item, self.clock(), error, MAX_ATTEMPTS)
-                tally.failed += gave_up
-                tally.retried += not gave_up
-                tally.errors.append(f"{item.message_id}: {error}")
-                log.warning(kv("eml_failed", message_id=item.message_id, error=error))
-                continue
-            mark_sent(db, item, self.clock())
-            tally.sent += 1
-            log.info(kv("sent", message_id=item.message_id, file=target.name))
+        with SentMarks(db) as marks:
+            for item in due_items(db, self.clock(), limit):
+                self._deliver(db, item, tally, marks)
         return tally.report()
+
+    def _deliver(self, db: Database, item: DueItem, tally: Tally, marks: SentMarks) -> None:
+        try:
+            target = self.write(item)
+        except OSError as exc:
+            error = f"cannot write to {self.path}: {exc.strerror or exc}"
+            gave_up = mark_retry(db, item, self.clock(), error, MAX_ATTEMPTS)
+            tally.failed += gave_up
+            tally.retried += not gave_up
+            tally.errors.append(f"{item.message_id}: {error}")
+            log.warning(kv("eml_failed", message_id=item.message_id, error=error))
+            return
+        marks.add(item, self.clock())
+        tally.sent += 1
+        log.info(kv("sent", message_id=item.message_id, file=target.name))
 
     def write(self, item: DueItem) -> Path:
         """Write one row atomically; returns the file's path."""

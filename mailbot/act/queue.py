@@ -1,9 +1,9 @@
 """The outbox table seen from the senders: which rows are due, and recording what happened to each.
 
 Every outcome is written in its own short transaction, so one row's result is durable before the next row
-is tried, and a crash loses at most the row in flight.  Rows the server accepted are marked by `SentMarks`
-on a connection held for the delivery run (cheap), the rest by `_update`.  Times are stored in UTC; SQLite
-hands them back without a time zone, so `as_utc` puts it back.
+is tried, and a crash loses at most the row in flight.  Rows delivered (the server's 250, or the .eml
+written) are marked by `SentMarks` on a connection held for the delivery run (cheap), the rest by `_update`.
+Times are stored in UTC; SQLite hands them back without a time zone, so `as_utc` puts it back.
 """
 
 from __future__ import annotations
@@ -75,10 +75,6 @@ def next_due(db: Database) -> datetime | None:
     with db.session() as session:
         value = session.scalar(select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending"))
     return as_utc(value) if value is not None else None
-
-
-def mark_sent(db: Database, item: DueItem, now: datetime) -> None:
-    _update(db, item, status="sent", sent_at=as_utc(now), attempts=item.attempts + 1, last_error=None)
 
 
 class SentMarks:
