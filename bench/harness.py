@@ -22,6 +22,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from servers.dovecot import DovecotServer  # noqa: E402,F401 - re-exported for the benchmarks
 from servers.smtp import SmtpRecorder  # noqa: E402,F401
+from servers import mailbot_config  # noqa: E402
+from servers.mailbot_config import Knobs  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.jsonl"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -51,51 +53,12 @@ def write_config(path: Path, dovecot: DovecotServer, smtp: SmtpRecorder, db_path
                  poll_interval: int = 60, idle: bool = True, batch_size: int = 200, level: str = "INFO") -> Path:
     """A config for `mailbot run` against the private Dovecot and the SMTP recorder, SQLite at `db_path`, the
     cached model, and a digest time that will not fire during a run."""
-    path.write_text(f"""
-[event]
-name = "Klimaverksted for næringslivet"
-date = 2027-06-01
-start = "14:00"
-end = "16:00"
-location = "Drammen rådhus, Engene 1, Drammen"
-capacity = {capacity}
-
-[imap]
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{dovecot.user}"
-password_env = "{PASSWORD_ENV}"
-poll_interval = {poll_interval}
-idle = {"true" if idle else "false"}
-batch_size = {batch_size}
-timeout = 60
-
-[smtp]
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-sender = "Klimaverksted Drammen kommune <klimaverksted@drammen.kommune.example>"
-timeout = 30
-
-[advisor]
-email = "klimaradgiver@drammen.kommune.example"
-name = "Marte Lien"
-digest_time = "23:59"
-
-[database]
-url = "sqlite:///{db_path}"
-
-[replies]
-bot_addresses = ["klimaverksted@drammen.kommune.example"]
-
-[understanding]
-model_path = "{MODEL}"
-
-[logging]
-level = "{level}"
-""", encoding="utf-8")
-    return path
+    knobs = Knobs(capacity=capacity, poll_interval=poll_interval, idle=idle, batch_size=batch_size, log_level=level,
+                  imap_timeout=60, smtp_timeout=30, digest_time="23:59", location="Drammen rådhus, Engene 1, Drammen",
+                  sender="Klimaverksted Drammen kommune <klimaverksted@drammen.kommune.example>",
+                  advisor_email="klimaradgiver@drammen.kommune.example", advisor_name="Marte Lien",
+                  imap_password_env=PASSWORD_ENV, model_path=MODEL)
+    return mailbot_config.write_config(path, dovecot, smtp, f"sqlite:///{db_path}", knobs)
 
 
 def warm_model() -> float:

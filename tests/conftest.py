@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,21 +80,31 @@ def _require_dovecot() -> None:
         unavailable(str(exc))
 
 
+@contextmanager
+def _started_servers(start):
+    """A factory for a fixture: `make(**kwargs)` calls `start(**kwargs)` and remembers the server; on exit
+    every server it started is stopped, the newest first."""
+    started = []
+
+    def make(**kwargs):
+        server = start(**kwargs)
+        started.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
 @pytest.fixture
 def dovecot_factory():
     """``make(**kwargs) -> DovecotServer`` (started); all stopped at teardown.
     kwargs as for ``DovecotServer`` (idle=False, tls=..., separator=".", ...)."""
     _require_dovecot()
-    started = []
-
-    def make(**kwargs) -> DovecotServer:
-        srv = DovecotServer(**kwargs).start()
-        started.append(srv)
-        return srv
-
-    yield make
-    for srv in reversed(started):
-        srv.stop()
+    with _started_servers(lambda **kwargs: DovecotServer(**kwargs).start()) as make:
+        yield make
 
 
 @pytest.fixture
@@ -126,16 +137,8 @@ def smtp_factory():
     """``make(**kwargs) -> SmtpRecorder`` (started); all stopped at teardown.
     kwargs: tls=TlsFiles|(cert, key), require_starttls, auth=(user, pw),
     auth_required, port."""
-    started = []
-
-    def make(**kwargs) -> SmtpRecorder:
-        srv = SmtpRecorder(**kwargs).start()
-        started.append(srv)
-        return srv
-
-    yield make
-    for srv in reversed(started):
-        srv.stop()
+    with _started_servers(lambda **kwargs: SmtpRecorder(**kwargs).start()) as make:
+        yield make
 
 
 @pytest.fixture

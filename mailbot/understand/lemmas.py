@@ -8,42 +8,64 @@ flattens them into one mapping, lower-cased, choosing deterministically when a f
 2. otherwise noun, then verb, then adjective, then adverb; within a part of speech the first lemma listed.
 
 Reading the Ordbank JSON takes ~1.5 s, so the table is built once (at train time) and stored beside the model
-as `lemmas.tsv.gz`: the lemma vocabulary, a blank line, then `form<TAB>lemma` for every form that differs from
-its lemma.  That loads in ~0.3 s and needs no pickle.
+as two MARISA tries (marisa-trie): `lemmas.marisa`, every lemma, and `lemma_forms.marisa`, every form that
+differs from its lemma with the number of its lemma in the first.  They take ~3 MB on disk and in memory and
+load in milliseconds; the same table as a Python dict took ~58 MB (~90 MB while loading), a fifth of the
+daemon's memory.  A lookup costs ~2 µs instead of ~0.1 µs, which the Lemmatizer's memo hides.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 
+import marisa_trie
+
 from mailbot.errors import ModelError
 
-FILE_NAME = "lemmas.tsv.gz"
-HEADER = "# mailbot nb lemma table v1"
+LEMMAS_FILE = "lemmas.marisa"
+FORMS_FILE = "lemma_forms.marisa"
+FILE_NAMES = (LEMMAS_FILE, FORMS_FILE)
 POS_PRIORITY = ("noun", "verb", "adj", "adv")
+LEMMA_ID = "<I"  # a form's record: the key id of its lemma in the lemma trie
 
 
-@dataclass(frozen=True)
 class LemmaTable:
-    """`forms` maps an inflected lower-case form to its lemma; `lemmas` is every lemma (a form equal to its
-    lemma is found there, not in `forms`)."""
+    """Lower-case word form → lemma.  `lemmas` holds every lemma (a form equal to its lemma is found there,
+    `word in table.lemmas` tests for one); inflected forms map to the id of their lemma.  Read-only."""
 
-    forms: dict[str, str]
-    lemmas: frozenset[str]
+    def __init__(self, lemmas: marisa_trie.Trie, forms: marisa_trie.RecordTrie) -> None:
+        self.lemmas = lemmas
+        self._forms = forms
+
+    @classmethod
+    def from_mapping(cls, chosen: Mapping[str, str]) -> LemmaTable:
+        """The table of `chosen` (form → lemma; every value is a lemma, also where no form maps to itself)."""
+        lemmas = marisa_trie.Trie(set(chosen.values()))
+        forms = marisa_trie.RecordTrie(LEMMA_ID, ((form, (lemmas[lemma],)) for form, lemma in chosen.items()
+                                                  if form != lemma))
+        return cls(lemmas, forms)
 
     def lookup(self, form: str) -> str | None:
         """The lemma of the lower-case `form`, or None when the table does not know it."""
-        lemma = self.forms.get(form)
-        if lemma is not None:
-            return lemma
+        found = self._forms.get(form)
+        if found:
+            return self.lemmas.restore_key(found[0][0])
         return form if form in self.lemmas else None
 
+    def forms(self) -> Iterator[tuple[str, str]]:
+        """Every (inflected form, lemma) pair, forms equal to their lemma left out."""
+        for form, (lemma_id,) in self._forms.items():
+            yield form, self.lemmas.restore_key(lemma_id)
+
+    def save_forms(self, path: Path) -> None:
+        self._forms.save(str(path))
+
     def __len__(self) -> int:
-        return len(self.forms) + len(self.lemmas)
+        return len(self._forms) + len(self.lemmas)
 
 
 def _read_lookups(name: str) -> dict:
@@ -64,54 +86,24 @@ def build_table() -> LemmaTable:
     for form, lemma in _read_lookups("nb_lemma_lookup").items():
         if form == form.lower() and form.isalpha():
             chosen[form] = lemma.lower()
-    lemmas = frozenset(chosen.values())
-    forms = {form: lemma for form, lemma in chosen.items() if form != lemma}
-    return LemmaTable(forms=forms, lemmas=lemmas)
+    return LemmaTable.from_mapping(chosen)
 
 
 def save_table(table: LemmaTable, directory: Path) -> Path:
-    """Write `table` to `directory/lemmas.tsv.gz` (sorted, so the file is byte-for-byte reproducible)."""
-    lines = [HEADER, *sorted(table.lemmas), ""]
-    lines += [f"{form}\t{lemma}" for form, lemma in sorted(table.forms.items())]
-    path = Path(directory) / FILE_NAME
-    # mtime=0 keeps the gzip header, and so the file, identical between builds.
-    path.write_bytes(gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=6, mtime=0))
-    return path
+    """Write `table` into `directory` (FILE_NAMES; the same table gives the same bytes); returns the
+    forms file."""
+    table.lemmas.save(str(Path(directory) / LEMMAS_FILE))
+    table.save_forms(Path(directory) / FORMS_FILE)
+    return Path(directory) / FORMS_FILE
 
 
 def load_table(directory: Path) -> LemmaTable:
     """Read a table written by `save_table`.  Raises ModelError when it is missing or malformed."""
-    path = Path(directory) / FILE_NAME
-    try:
-        text = gzip.decompress(path.read_bytes()).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise ModelError(f"lemma table {path}: {exc}") from None
-    head, sep, pairs = text.partition("\n\n")
-    if not sep or not head.startswith(HEADER + "\n"):
-        raise ModelError(f"lemma table {path}: not a {HEADER!r} file")
-    lemmas = frozenset(head[len(HEADER) + 1:].split("\n"))
-    # Splitting the whole block once and pairing neighbours is ~3x faster than splitting line by line.
-    # Each lemma string is then shared with the vocabulary instead of held once per form: ~30 MB less.
-    # The block is split a slice at a time (whole lines), so the transient list of cells stays small: split
-    # at once, it added ~40 MB to the daemon's peak memory at start-up.
-    canonical = {lemma: lemma for lemma in lemmas}
-    forms: dict[str, str] = {}
-    for chunk in _line_slices(pairs, LOAD_SLICE_CHARS):
-        cells = iter(chunk.replace("\n", "\t").split("\t"))
-        forms.update((form, canonical.get(lemma, lemma)) for form, lemma in zip(cells, cells))
-    return LemmaTable(forms=forms, lemmas=lemmas)
-
-
-LOAD_SLICE_CHARS = 256 * 1024
-
-
-def _line_slices(text: str, size: int):  # noqa: ANN202 - Iterator[str]
-    """`text` in consecutive pieces of about `size` characters, each ending at a line end (none empty)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", min(start + size, len(text)))
-        end = len(text) if end < 0 else end
-        piece = text[start:end].strip("\n")
-        if piece:
-            yield piece
-        start = end + 1
+    lemmas, forms = marisa_trie.Trie(), marisa_trie.RecordTrie(LEMMA_ID)
+    for trie, name in ((lemmas, LEMMAS_FILE), (forms, FORMS_FILE)):
+        path = Path(directory) / name
+        try:
+            trie.load(str(path))  # read into memory, not mmap: retraining replaces the files under a daemon
+        except (OSError, RuntimeError) as exc:  # marisa reports a corrupt file as RuntimeError
+            raise ModelError(f"lemma table {path}: {exc}") from None
+    return LemmaTable(lemmas, forms)

@@ -4,7 +4,8 @@ Layout of a model directory (default `data/model`, git-ignored, built by `mailbo
 
     spacy/           nlp.to_disk(): blank "nb" + textcat (kinds) + textcat_multilabel (focus areas)
                      + primary_area (an exclusive textcat: which area comes first)
-    lemmas.tsv.gz    the flattened Norwegian lemma table (lemmas.py)
+    lemmas.marisa, lemma_forms.marisa
+                     the flattened Norwegian lemma table (lemmas.py)
     meta.json        format version, the training corpus fingerprint, labels, counts, training time
 
 `load_model` reads one (≈0.6 s) and keeps it in a module-level cache keyed by path and meta.json's mtime,
@@ -32,12 +33,13 @@ from spacy.tokens import Doc
 from mailbot.errors import ModelError
 from mailbot.logs import kv
 from mailbot.understand import bow
+from mailbot.understand.lemmas import FILE_NAMES as LEMMA_FILES
 from mailbot.understand.lemmas import LemmaTable, load_table
 from mailbot.understand.nlp import Analysis, Analyzer, Lemmatizer
 
 log = logging.getLogger("mailbot.understand")
 
-FORMAT_VERSION = 4  # bump when features or layout change: older models are then retrained
+FORMAT_VERSION = 5  # bump when features or layout change: older models are then retrained
 KIND_PIPE = "textcat"
 AREA_PIPE = "textcat_multilabel"
 PRIMARY_PIPE = "primary_area"
@@ -144,7 +146,8 @@ def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: 
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
     try:
         nlp.to_disk(staging / "spacy")
-        shutil.copy2(Path(table_dir) / "lemmas.tsv.gz", staging / "lemmas.tsv.gz")
+        for name in LEMMA_FILES:
+            shutil.copy2(Path(table_dir) / name, staging / name)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _swap_in(staging, path)
     finally:

@@ -24,6 +24,8 @@ from sqlalchemy import func, inspect, select
 
 from mailbot.store.db import Database
 from mailbot.store.models import Attendee, Message, OutboxItem
+from servers import mailbot_config
+from servers.mailbot_config import Knobs
 
 REPO = Path(__file__).resolve().parents[2]
 ADVISOR = "radgiver@drammen.kommune.example"
@@ -36,51 +38,11 @@ def write_config(path: Path, dovecot, smtp, db_url: str, *, capacity: int = 50, 
                  smtp_user: str | None = None, replies: str = "", max_attempts: int = 8) -> Path:
     """A config for `mailbot run` against the private Dovecot and the SMTP recorder (as tests/e2e does, with
     the knobs these tests turn)."""
-    smtp_auth = (f'username = "{smtp_user}"\npassword_env = "{SMTP_PASSWORD_ENV}"\n' if smtp_user else "")
-    path.write_text(f"""
-[event]
-name = "Klimaverksted for næringslivet"
-date = 2027-06-01
-start = "14:00"
-end = "16:00"
-location = "Drammen rådhus"
-capacity = {capacity}
-
-[imap]
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{dovecot.user}"
-password_env = "{IMAP_PASSWORD_ENV}"
-poll_interval = {poll_interval}
-idle = {"true" if idle else "false"}
-batch_size = {batch_size}
-timeout = 10
-
-[smtp]
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-sender = "Klimaverksted <klimaverksted@drammen.kommune.example>"
-timeout = 10
-max_attempts = {max_attempts}
-{smtp_auth}
-[advisor]
-email = "{ADVISOR}"
-name = "Marte Solbakken"
-digest_time = "{digest_time}"
-
-[database]
-url = "{db_url}"
-
-[replies]
-bot_addresses = ["klimaverksted@drammen.kommune.example"]
-{replies}
-
-[logging]
-level = "{log_level}"
-""", encoding="utf-8")
-    return path
+    knobs = Knobs(capacity=capacity, batch_size=batch_size, idle=idle, poll_interval=poll_interval,
+                  log_level=log_level, digest_time=digest_time, smtp_user=smtp_user, replies=replies,
+                  max_attempts=max_attempts, advisor_email=ADVISOR, imap_password_env=IMAP_PASSWORD_ENV,
+                  smtp_password_env=SMTP_PASSWORD_ENV)
+    return mailbot_config.write_config(path, dovecot, smtp, db_url, knobs)
 
 
 def mailbot_env(dovecot, smtp_password: str | None = None) -> dict[str, str]:

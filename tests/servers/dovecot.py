@@ -356,23 +356,15 @@ service lmtp {{
             pgid = os.getpgid(proc.pid)
         except ProcessLookupError:
             pgid = proc.pid
-        if graceful:
+        for sig in ((signal.SIGTERM,) if graceful else ()) + (signal.SIGKILL,):
             try:
-                os.killpg(pgid, signal.SIGTERM)
+                os.killpg(pgid, sig)
             except ProcessLookupError:
                 pass
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         # Make sure no child of that group (imap, auth, ...) survives.
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and self._group_alive(pgid):

@@ -10,7 +10,7 @@ import pytest
 
 from mailbot.config import default_rules_path
 from mailbot.errors import ModelError
-from mailbot.understand.lemmas import build_table
+from mailbot.understand.lemmas import FILE_NAMES, build_table
 from mailbot.understand.model import corpus_fingerprint, ensure_model, load_model, read_meta
 from mailbot.understand.train import load_examples, train
 
@@ -66,7 +66,8 @@ def test_training_twice_gives_identical_weights_and_scores(tmp_path, table):
     second = train(rules, tmp_path / "two", epochs=4, table=table)
     assert first.examples == second.examples == 30
     assert weights(tmp_path / "one") == weights(tmp_path / "two")
-    assert (tmp_path / "one" / "lemmas.tsv.gz").read_bytes() == (tmp_path / "two" / "lemmas.tsv.gz").read_bytes()
+    for name in FILE_NAMES:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert scores(tmp_path / "one", PROBES) == scores(tmp_path / "two", PROBES)
 
 
