@@ -3,7 +3,7 @@
 Every outcome is written in its own short transaction, so one row's result is durable before the next row
 is tried, and a crash loses at most the row in flight.  Rows delivered (the server's 250, or the .eml
 written) are marked by `SentMarks` on a connection held for the delivery run (cheap), the rest by `_update`.
-Times are stored in UTC; SQLite hands them back without a time zone, so `as_utc` puts it back.
+Times are stored and read back as aware UTC datetimes (store.models.UtcDateTime).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from mailbot.store.db import Database
-from mailbot.store.models import OutboxItem, as_utc
+from mailbot.store.models import OutboxItem
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -63,7 +63,7 @@ def backoff(attempts: int) -> timedelta:
 def due_items(db: Database, now: datetime, limit: int) -> list[DueItem]:
     """Pending rows whose next_attempt_at has come, oldest first."""
     query = (select(OutboxItem)
-             .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= as_utc(now))
+             .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
              .order_by(OutboxItem.created_at, OutboxItem.id).limit(limit))
     with db.session() as session:
         return [DueItem(row.id, row.message_id, row.recipient, row.raw, row.attempts)
@@ -73,8 +73,7 @@ def due_items(db: Database, now: datetime, limit: int) -> list[DueItem]:
 def next_due(db: Database) -> datetime | None:
     """The earliest next_attempt_at of all pending rows (UTC), or None when nothing is pending."""
     with db.session() as session:
-        value = session.scalar(select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending"))
-    return as_utc(value) if value is not None else None
+        return session.scalar(select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending"))
 
 
 class SentMarks:
@@ -101,7 +100,7 @@ class SentMarks:
         if self._connection is None:
             raise RuntimeError("SentMarks is used outside its `with` block")
         with self._connection.begin():
-            self._connection.execute(_MARK_SENT, {"row_id": item.id, "when": as_utc(now),
+            self._connection.execute(_MARK_SENT, {"row_id": item.id, "when": now,
                                                   "tries": item.attempts + 1})
 
 
@@ -122,7 +121,7 @@ def mark_retry(db: Database, item: DueItem, now: datetime, error: str, max_attem
         _update(db, item, status="failed", attempts=attempts,
                 last_error=f"gave up after {attempts} attempts: {error}"[:MAX_ERROR_CHARS])
         return True
-    _update(db, item, attempts=attempts, next_attempt_at=as_utc(now) + backoff(attempts),
+    _update(db, item, attempts=attempts, next_attempt_at=now + backoff(attempts),
             last_error=error[:MAX_ERROR_CHARS])
     return False
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
-from mailbot.store.models import as_utc
 from mailbot.store.models import Attendee, Message, Organization, Registration
 
 NO_NAME = "(navn mangler)"
@@ -64,5 +63,5 @@ def _row(r) -> AttendeeRow:  # noqa: ANN001 - a SQLAlchemy Row
      area) = r
     # An attendee registered without an address of their own is reached through the registration's contact.
     own_email = email or contact_email or None
-    return AttendeeRow(aid, name, own_email, status, position, as_utc(registered_at),
+    return AttendeeRow(aid, name, own_email, status, position, registered_at,
                        org_name or msg_org or None, area)

@@ -51,6 +51,23 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+class UtcDateTime(TypeDecorator):
+    """DateTime(timezone=True) that stores UTC and always hands back an aware UTC datetime.
+
+    SQLite keeps no time zone: it stores the wall-clock digits it is given and returns them naive; PostgreSQL
+    returns values in the session's zone.  Converting at this boundary means no reader has to: a naive value
+    given to a column is taken to be UTC (the convention of utcnow), an aware one is converted to UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's signature
+        return as_utc(value)
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        return as_utc(value)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -63,7 +80,7 @@ class MailboxState(Base):
     # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: BigInteger so PostgreSQL's int4 never overflows.
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Message(Base):
@@ -80,7 +97,7 @@ class Message(Base):
     sender: Mapped[str | None] = mapped_column(Str(320), index=True)
     sender_name: Mapped[str | None] = mapped_column(Str(255))
     subject: Mapped[str | None] = mapped_column(LongText())
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     kind: Mapped[str | None] = mapped_column(Str(32), index=True)
     has_input: Mapped[bool] = mapped_column(Boolean, default=False)
     focus_areas: Mapped[list] = mapped_column(JSON, default=list)
@@ -96,8 +113,8 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(LongText())
     new_text: Mapped[str | None] = mapped_column(LongText())
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Organization(Base):
@@ -105,7 +122,7 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Str(255))
     domain: Mapped[str | None] = mapped_column(Str(255), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Registration(Base):
@@ -119,7 +136,7 @@ class Registration(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     focus_area: Mapped[str | None] = mapped_column(Str(64))
     language: Mapped[str | None] = mapped_column(Str(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     organization: Mapped[Organization | None] = relationship()
     attendees: Mapped[list[Attendee]] = relationship(back_populates="registration", order_by="Attendee.id")
 
@@ -135,8 +152,8 @@ class Attendee(Base):
     title: Mapped[str | None] = mapped_column(Str(255))
     status: Mapped[str] = mapped_column(Str(16), index=True)  # confirmed | waitlisted | cancelled
     queue_position: Mapped[int | None] = mapped_column(Integer)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     registration: Mapped[Registration] = relationship(back_populates="attendees")
 
 
@@ -151,7 +168,7 @@ class SeatEvent(Base):
     action: Mapped[str] = mapped_column(Str(32))
     detail: Mapped[str | None] = mapped_column(LongText())
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 class Input(Base):
@@ -167,7 +184,7 @@ class Input(Base):
     text: Mapped[str] = mapped_column(LongText())
     attachment_text: Mapped[str | None] = mapped_column(LongText())
     key_terms: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 class OutboxItem(Base):
@@ -184,10 +201,10 @@ class OutboxItem(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(Str(16), index=True)  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(LongText())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Digest(Base):
@@ -196,7 +213,7 @@ class Digest(Base):
     __tablename__ = "digests"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     outbox_message_id: Mapped[str | None] = mapped_column(Str(512))
 
 
@@ -214,7 +231,7 @@ class Lease(Base):
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(Str(255), primary_key=True)
     owner: Mapped[str] = mapped_column(Str(255))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # The desk looks up addresses case-insensitively for every message (reply limit and .ics SEQUENCE by
