@@ -30,6 +30,7 @@ from mailbot.config import default_model_path, default_rules_path  # noqa: E402
 from mailbot.domain import ParsedMail  # noqa: E402
 
 BOT = ("klimaverksted@drammen.kommune.example",)
+COLD_MESSAGES = 1024
 OWN_STAGES = ("tokenize + lemmas", "text classifiers", "intent rules", "focus lexicon")
 LOAD_SNIPPET = """
 import resource, time, sys
@@ -57,6 +58,20 @@ def _mail(i: int, row: dict) -> ParsedMail:
         reply_to=None, to=BOT, cc=(), subject=row["subject"], date=None, in_reply_to=None, references=(),
         content_type="text/plain", headers=headers, text=row["body"], new_text=row["body"], quoted="",
         signature="", html="", attachments=(), defects=(), raw_size=len(row["body"]))
+
+
+def timed_pass(classifier, mails: list[ParsedMail], batch: int, forget_words: bool = False) -> float:
+    """Seconds to classify `mails` in batches; `forget_words` empties the lemmatizer's memo before each batch
+    (the cost of text whose words the daemon has not seen yet: lemma-table look-ups, compound splitting)."""
+    lemmatizer = classifier.model.analyzer.lemmatizer
+    seconds = 0.0
+    for i in range(0, len(mails), batch):
+        if forget_words:
+            lemmatizer.forget()
+        started = time.perf_counter()
+        classifier.classify_many(mails[i:i + batch])
+        seconds += time.perf_counter() - started
+    return seconds
 
 
 def stage_times(classifier, mails: list[ParsedMail]) -> dict[str, float]:
@@ -96,6 +111,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the messages (median shown)")
     parser.add_argument("--model", default=str(default_model_path()))
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -111,11 +127,11 @@ def main() -> int:
     imported, loaded, megabytes = fresh_process_load(rules_dir, model)
     classifier = Classifier.load(rules_dir, model, bot_addresses=BOT)
     mails = corpus_mails(rules_dir, args.messages)
-    classifier.classify_many(mails[: args.batch])  # warm the lemma memo as a running daemon would have it
-    started = time.perf_counter()
-    for i in range(0, len(mails), args.batch):
-        classifier.classify_many(mails[i:i + args.batch])
-    seconds = time.perf_counter() - started
+    classifier.classify_many(mails[: args.batch])  # first use: patterns compiled, memos filled, as in a daemon
+    cold = timed_pass(classifier, mails[:COLD_MESSAGES], args.batch, forget_words=True)
+    classifier.classify_many(mails[: args.batch])  # the lemma memo warm again
+    passes = sorted(timed_pass(classifier, mails, args.batch) for _ in range(args.repeat))
+    seconds = passes[len(passes) // 2]  # the median pass: the machine is shared, single passes wander
     stages = stage_times(classifier, mails)
     own = sum(micros for name, micros in stages.items() if name in OWN_STAGES)
     size = sum(f.stat().st_size for f in model.rglob("*") if f.is_file())
@@ -127,7 +143,9 @@ def main() -> int:
         ("fresh process: Classifier.load", f"{loaded:.2f} s   (target ≤ 2 s)"),
         ("fresh process: peak memory after load", f"{megabytes:.0f} MB"),
         ("messages classified", f"{len(mails)} in batches of {args.batch}"),
-        ("throughput, one core", f"{len(mails) / seconds:,.0f} msg/s   (target ≥ 2,000)"),
+        ("throughput, one core", f"{len(mails) / seconds:,.0f} msg/s   (target ≥ 2,000; median of {len(passes)} "
+                                 f"passes, best {len(mails) / passes[0]:,.0f})"),
+        ("  with every word new (lemma memo emptied per batch)", f"{COLD_MESSAGES / cold:,.0f} msg/s"),
         ("latency per message", f"{seconds / len(mails) * 1e6:.0f} µs"),
         *((f"  of which {name}", f"{micros:.0f} µs") for name, micros in stages.items()),
         ("classifier's own stages (no loop guard, extract)", f"{own:.0f} µs = {1e6 / own:,.0f} msg/s"),

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot.act.outbox import clean_header, compose, enqueue, recipient_address
-from mailbot.store.models import as_utc
 from mailbot.domain import FileAttachment
 
 
@@ -135,7 +134,7 @@ def test_enqueue_stores_a_pending_row_once(db, clock):
         assert enqueue(session, make_reply(1), SENDER, None) is None
     [row] = rows(db).values()
     assert row.id == item_id and row.status == "pending" and row.attempts == 0
-    assert as_utc(row.next_attempt_at) == as_utc(row.created_at) == clock.now
+    assert row.next_attempt_at == row.created_at == clock.now  # aware UTC as read (UtcDateTime)
     assert row.recipient == "kari.nordmann@example.no"
     assert row.purpose == "confirmed"
     assert parse(row.raw)["Message-ID"] == row.message_id == "<reply-1.confirmed@mailbot.drammen.example>"
