@@ -173,3 +173,14 @@ def db_url(request, tmp_path):
     if _db_kind() == "postgresql":
         return request.getfixturevalue("pg_url")
     return f"sqlite:///{tmp_path / 'mailbot.db'}"
+
+
+@pytest.fixture
+def db(db_url):
+    """A migrated mailbot.store.db.Database on db_url (disposed after)."""
+    from mailbot.store.db import Database
+
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.dispose()

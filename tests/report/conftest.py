@@ -1,4 +1,4 @@
-"""Fixtures for the report tests: a migrated database (SQLite or PostgreSQL, see db_url) and settings."""
+"""Fixtures for the report tests: settings (the migrated database `db` comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,6 @@ if _HERE not in sys.path:
 
 from report_data import make_settings  # noqa: E402
 
-from mailbot.store.db import Database  # noqa: E402
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -16,14 +16,6 @@ from mailbot.store.models import OutboxItem
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
-
-
 def _add(db: Database, key: str, when: datetime) -> None:
     with db.session() as session:
         session.add(OutboxItem(message_id=key, purpose="test", recipient="a@example.org", subject="s", raw=b"x",
