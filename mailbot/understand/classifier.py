@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailbot.config import default_rules_path
 from mailbot.domain import FocusArea, Kind, ParsedMail, Understanding
 from mailbot.rulebook import Verdict
-from mailbot.understand.extract import detect_language, extract_details
+from mailbot.understand.extract import Extractor
 from mailbot.understand.focus import AreaScore, FocusLexicon
 from mailbot.understand.intent import IntentFacts, IntentRules
 from mailbot.understand.loopguard import LoopGuard, LoopVerdict
@@ -62,8 +63,8 @@ class Classifier:
 
     def __init__(self, model: TrainedModel, intents: IntentRules, lexicon: FocusLexicon, loopguard: LoopGuard,
                  min_confidence: float = 0.6, bot_addresses: Sequence[str] = (),
-                 rules_dir: Path | None = None) -> None:
-        self.rules_dir = rules_dir  # for extract.py's rules; None = the shipped rules
+                 extractor: Extractor | None = None) -> None:
+        self.extractor = extractor or Extractor.load(default_rules_path())  # None: the shipped rules
         self.model = model
         self.intents = intents
         self.lexicon = lexicon
@@ -79,9 +80,9 @@ class Classifier:
         older than rules_dir/training (ModelError when that fails)."""
         rules_dir = Path(rules_dir)
         intents, lexicon = IntentRules.load(rules_dir), FocusLexicon.load(rules_dir)
-        loopguard = LoopGuard.load(rules_dir)
+        loopguard, extractor = LoopGuard.load(rules_dir), Extractor.load(rules_dir)
         model = ensure_model(rules_dir, Path(model_path))
-        return cls(model, intents, lexicon, loopguard, min_confidence, bot_addresses, rules_dir)
+        return cls(model, intents, lexicon, loopguard, min_confidence, bot_addresses, extractor)
 
     def classify(self, mail: ParsedMail) -> Understanding:
         return self.classify_many([mail])[0]
@@ -109,7 +110,7 @@ class Classifier:
     def _automatic(self, mail: ParsedMail, guard: LoopVerdict, shared: MailWords | None = None) -> Understanding:
         """An auto-reply or bounce: no reply, no intent; the organisation for an auto-reply's sender."""
         return self._with_details(mail, shared, dict(
-            kind=guard.kind, language=detect_language(mail.new_text or mail.text, self.rules_dir),
+            kind=guard.kind, language=self.extractor.language(mail.new_text or mail.text),
             should_reply=False, confidence=1.0,
             reasons=tuple(f"loopguard {r}" for r in guard.reasons) + tuple(attachment_problems(mail))))
 
@@ -132,7 +133,7 @@ class Classifier:
         should_reply = kind in REPLY_KINDS and confidence >= self.min_confidence and not guard.no_reply
         return self._with_details(mail, shared, dict(
             kind=kind, has_input=has_input, focus_areas=focus, should_reply=should_reply, confidence=confidence,
-            language=detect_language(mail.new_text or mail.text, self.rules_dir), reasons=tuple(reasons),
+            language=self.extractor.language(mail.new_text or mail.text), reasons=tuple(reasons),
             key_terms=key_terms))
 
     def _with_details(self, mail: ParsedMail, shared: MailWords | None, fields: dict) -> Understanding:
@@ -143,7 +144,7 @@ class Classifier:
         kind = fields["kind"]
         if kind in (Kind.OTHER, Kind.BOUNCE):
             return Understanding(**fields)
-        details = extract_details(mail, kind, self.rules_dir, shared)
+        details = self.extractor.details(mail, kind, shared)
         return Understanding(
             **fields | dict(
                 seats=details.seats if kind in (Kind.REGISTRATION, Kind.CANCELLATION) else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from builders import HOST, make_mail
 
 from mailbot.config import default_model_path, default_rules_path
 from mailbot.domain import Attachment, FocusArea, Kind
+from mailbot.errors import RulesError
 from mailbot.rulebook import Verdict
 from mailbot.understand.classifier import Classifier, combine
 from mailbot.understand.evaluate import classify_files, evaluate
@@ -96,6 +98,21 @@ def test_registration_naming_an_area(classifier):
         new_text="Jeg melder meg på verkstedet, og vil gjerne være med i gruppen om mobilitet og transport."))
     assert result.kind == Kind.REGISTRATION and result.focus_areas == (FocusArea.MOBILITET,)
     assert not result.has_input  # naming an interest is not input
+
+
+def test_a_bad_extraction_rule_stops_the_load_not_the_first_message(tmp_path):
+    # The extraction rules (rules/extract.toml) are read by Classifier.load like every other rule file, so
+    # `mailbot run` refuses to start on a typo instead of failing on every message it reads.
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_path(), rules, ignore=shutil.ignore_patterns("training"))
+    path = rules / "extract.toml"
+    old = 'order = ["org_in_signature", "org_in_body", "org_in_subject"]'
+    assert old in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, old.replace("org_in_subject", "org_in_nowhere")),
+                    encoding="utf-8")
+    with pytest.raises(RulesError, match="unknown rule 'org_in_nowhere'"):
+        Classifier.load(rules, tmp_path / "model")
+    assert not (tmp_path / "model").exists()  # refused before any training
 
 
 def test_low_confidence_goes_to_review_unanswered(classifier):
