@@ -77,7 +77,6 @@ def timed_pass(classifier, mails: list[ParsedMail], batch: int, forget_words: bo
 def stage_times(classifier, mails: list[ParsedMail]) -> dict[str, float]:
     """Microseconds per message spent in each stage, each timed alone over all `mails`."""
     from mailbot.domain import Kind
-    from mailbot.understand.extract import extract_details
     from mailbot.understand.intent import IntentFacts
 
     texts = [classifier.sender_text(m) for m in mails]
@@ -89,7 +88,7 @@ def stage_times(classifier, mails: list[ParsedMail]) -> dict[str, float]:
         "text classifiers": lambda: classifier.model.predict(analyses),
         "intent rules": lambda: [classifier.intents.run(f) for f in facts],
         "focus lexicon": lambda: [classifier.lexicon.score(a) for a in analyses],
-        "extract (seats, names, org)": lambda: [extract_details(m, Kind.REGISTRATION) for m in mails],
+        "extract (seats, names, org)": lambda: [classifier.extractor.details(m, Kind.REGISTRATION) for m in mails],
     }
     result = {}
     for name, run in stages.items():

@@ -159,7 +159,7 @@ def _claim(session: Session, day: date, now: datetime, message_id: str) -> bool:
     """Insert the Digest row for `day` inside a savepoint; False when another transaction already has."""
     try:
         with session.begin_nested():
-            session.add(Digest(day=day, created_at=as_utc(now), outbox_message_id=message_id))
+            session.add(Digest(day=day, created_at=now, outbox_message_id=message_id))
     except IntegrityError:
         return False
     return True

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailbot.config import default_rules_path
 from mailbot.domain import FocusArea, Kind, ParsedMail, Understanding
 from mailbot.rulebook import Verdict
 from mailbot.understand.extract import Extractor
@@ -62,9 +61,8 @@ class Classifier:
     """Loaded once (rules, loop guard, model), then pure: `classify` has no side effects."""
 
     def __init__(self, model: TrainedModel, intents: IntentRules, lexicon: FocusLexicon, loopguard: LoopGuard,
-                 min_confidence: float = 0.6, bot_addresses: Sequence[str] = (),
-                 extractor: Extractor | None = None) -> None:
-        self.extractor = extractor or Extractor.load(default_rules_path())  # None: the shipped rules
+                 extractor: Extractor, min_confidence: float = 0.6, bot_addresses: Sequence[str] = ()) -> None:
+        self.extractor = extractor
         self.model = model
         self.intents = intents
         self.lexicon = lexicon
@@ -82,7 +80,7 @@ class Classifier:
         intents, lexicon = IntentRules.load(rules_dir), FocusLexicon.load(rules_dir)
         loopguard, extractor = LoopGuard.load(rules_dir), Extractor.load(rules_dir)
         model = ensure_model(rules_dir, Path(model_path))
-        return cls(model, intents, lexicon, loopguard, min_confidence, bot_addresses, extractor)
+        return cls(model, intents, lexicon, loopguard, extractor, min_confidence, bot_addresses)
 
     def classify(self, mail: ParsedMail) -> Understanding:
         return self.classify_many([mail])[0]

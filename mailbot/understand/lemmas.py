@@ -61,8 +61,10 @@ class LemmaTable:
         for form, (lemma_id,) in self._forms.items():
             yield form, self.lemmas.restore_key(lemma_id)
 
-    def save_forms(self, path: Path) -> None:
-        self._forms.save(str(path))
+    def save(self, directory: Path) -> None:
+        """Write the table into `directory` as FILE_NAMES (the same table gives the same bytes)."""
+        self.lemmas.save(str(Path(directory) / LEMMAS_FILE))
+        self._forms.save(str(Path(directory) / FORMS_FILE))
 
     def __len__(self) -> int:
         return len(self._forms) + len(self.lemmas)
@@ -89,16 +91,8 @@ def build_table() -> LemmaTable:
     return LemmaTable.from_mapping(chosen)
 
 
-def save_table(table: LemmaTable, directory: Path) -> Path:
-    """Write `table` into `directory` (FILE_NAMES; the same table gives the same bytes); returns the
-    forms file."""
-    table.lemmas.save(str(Path(directory) / LEMMAS_FILE))
-    table.save_forms(Path(directory) / FORMS_FILE)
-    return Path(directory) / FORMS_FILE
-
-
 def load_table(directory: Path) -> LemmaTable:
-    """Read a table written by `save_table`.  Raises ModelError when it is missing or malformed."""
+    """Read a table written by `LemmaTable.save`.  Raises ModelError when it is missing or malformed."""
     lemmas, forms = marisa_trie.Trie(), marisa_trie.RecordTrie(LEMMA_ID)
     for trie, name in ((lemmas, LEMMAS_FILE), (forms, FORMS_FILE)):
         path = Path(directory) / name

@@ -8,7 +8,7 @@ Layout of a model directory (default `data/model`, git-ignored, built by `mailbo
                      the flattened Norwegian lemma table (lemmas.py)
     meta.json        format version, the training corpus fingerprint, labels, counts, training time
 
-`load_model` reads one (≈0.6 s) and keeps it in a module-level cache keyed by path and meta.json's mtime,
+`load_model` reads one (≈0.4 s) and keeps it in a module-level cache keyed by path and meta.json's mtime,
 so a second classifier in the same process (tests, the daemon's reload) does not read it again.
 `ensure_model` trains first when the directory is missing or was trained from a different corpus.
 """
@@ -33,7 +33,6 @@ from spacy.tokens import Doc
 from mailbot.errors import ModelError
 from mailbot.logs import kv
 from mailbot.understand import bow
-from mailbot.understand.lemmas import FILE_NAMES as LEMMA_FILES
 from mailbot.understand.lemmas import LemmaTable, load_table
 from mailbot.understand.nlp import Analysis, Analyzer, Lemmatizer
 
@@ -138,7 +137,7 @@ class Features:
         return self.ids
 
 
-def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: Path) -> None:
+def save_model(nlp: SpacyLanguage, table: LemmaTable, meta: dict[str, Any], path: Path) -> None:
     """Write a model directory: build it in a private staging directory beside `path`, then swap it in, so
     a reader never sees half a model and two processes training at once do not trip over each other."""
     path = Path(path)
@@ -146,8 +145,7 @@ def save_model(nlp: SpacyLanguage, table_dir: Path, meta: dict[str, Any], path: 
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
     try:
         nlp.to_disk(staging / "spacy")
-        for name in LEMMA_FILES:
-            shutil.copy2(Path(table_dir) / name, staging / name)
+        table.save(staging)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _swap_in(staging, path)
     finally:

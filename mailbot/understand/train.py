@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from thinc.api import Adam, Optimizer
 
 from mailbot.domain import FocusArea, Kind
 from mailbot.errors import ModelError
-from mailbot.understand.lemmas import LemmaTable, build_table, save_table
+from mailbot.understand.lemmas import LemmaTable, build_table
 from mailbot.understand.model import (AREA_PIPE, EMPTY, FORMAT_VERSION, KIND_PIPE, PRIMARY_PIPE, corpus_fingerprint,
                                       save_model)
 from mailbot.parse.quotes import split_reply
@@ -176,15 +175,12 @@ def train(rules_dir: Path, output: Path, epochs: int = EPOCHS, seed: int = SEED,
     started = time.perf_counter()
     training_dir = Path(rules_dir) / "training"
     examples = load_examples(training_dir)
-    with tempfile.TemporaryDirectory(prefix="mailbot-lemmas-") as scratch:
-        table = table or build_table()
-        save_table(table, Path(scratch))
-        analyzer = Analyzer(blank_pipeline(), Lemmatizer(table))
-        nlp = fit(examples, analyzer, epochs, seed)
-        seconds = time.perf_counter() - started
-        counts = dict(sorted(Counter(e.kind for e in examples).items()))
-        meta = {"format": FORMAT_VERSION, "corpus": corpus_fingerprint(training_dir), "examples": len(examples),
-                "kinds": counts, "epochs": epochs, "seed": seed, "training_seconds": round(seconds, 1)}
-        save_model(nlp, Path(scratch), meta, Path(output))
+    table = table or build_table()
+    nlp = fit(examples, Analyzer(blank_pipeline(), Lemmatizer(table)), epochs, seed)
+    seconds = time.perf_counter() - started
+    counts = dict(sorted(Counter(e.kind for e in examples).items()))
+    meta = {"format": FORMAT_VERSION, "corpus": corpus_fingerprint(training_dir), "examples": len(examples),
+            "kinds": counts, "epochs": epochs, "seed": seed, "training_seconds": round(seconds, 1)}
+    save_model(nlp, table, meta, Path(output))
     size = sum(f.stat().st_size for f in Path(output).rglob("*") if f.is_file())
     return TrainingSummary(Path(output), len(examples), counts, epochs, time.perf_counter() - started, size)

@@ -117,7 +117,7 @@ def test_a_bad_extraction_rule_stops_the_load_not_the_first_message(tmp_path):
 
 def test_low_confidence_goes_to_review_unanswered(classifier):
     strict = Classifier(classifier.model, classifier.intents, classifier.lexicon, classifier.loopguard,
-                        min_confidence=0.999, bot_addresses=BOT)
+                        classifier.extractor, min_confidence=0.999, bot_addresses=BOT)
     result = strict.classify(make_mail(subject="", new_text="Vi kommer kanskje, men vet ikke helt ennå."))
     assert result.kind == Kind.QUESTION and not result.should_reply
     assert any("for review" in r for r in result.reasons)

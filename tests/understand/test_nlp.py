@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mailbot.errors import ModelError
-from mailbot.understand.lemmas import FILE_NAMES, build_table, load_table, save_table
+from mailbot.understand.lemmas import FILE_NAMES, build_table, load_table
 from mailbot.understand.nlp import EMAIL, NUM, URL, Analyzer, Lemmatizer, blank_pipeline, clean_subject, compose_text
 
 
@@ -39,7 +39,7 @@ def test_noun_wins_over_verb(table):
 def test_saved_table_round_trips_byte_for_byte(table, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    save_table(table, tmp_path / "a"), save_table(table, tmp_path / "b")
+    table.save(tmp_path / "a"), table.save(tmp_path / "b")
     for name in FILE_NAMES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     started = time.perf_counter()
